@@ -1,0 +1,93 @@
+"""The base of every workspace API view (``/api/v1/w/<workspace_slug>/...``).
+
+Authentication and throttling run first (DRF), then the workspace is resolved once:
+a session user must be a member, an API key must belong to this workspace — anything
+else is a 404. The tenant is set for the request's transaction, and the view's
+``read_action`` / ``write_action`` are checked against the access table (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from partnerhub.access import WorkspaceAccess, resolve_workspace_access, user_has_mfa
+from partnerhub.models import Workspace
+from partnerhub.permissions import Action
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class WorkspaceAPIMixin:
+    read_action: Action = Action.VIEW_WORKSPACE
+    write_action: Action = Action.EDIT_CONTENT
+    access: WorkspaceAccess
+    workspace: Workspace
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        api_key = getattr(request.user, "api_key", None)
+        self.access = resolve_workspace_access(
+            user=request.user, workspace_slug=kwargs["workspace_slug"], api_key=api_key
+        )
+        self.workspace = self.access.workspace
+        if (
+            api_key is None
+            and self.workspace.require_mfa
+            and not user_has_mfa(request.user)
+        ):
+            raise exceptions.PermissionDenied(
+                "This workspace requires two-factor authentication; set it up first."
+            )
+        action = self.read_action if request.method in SAFE_METHODS else self.write_action
+        if not self.access.can(action):
+            raise exceptions.PermissionDenied("Your role or key scope does not allow this.")
+
+    def get_object_or_404(self, fetch, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return fetch(**kwargs)
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+            raise exceptions.NotFound() from exc
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()  # type: ignore[misc]
+        context["access"] = getattr(self, "access", None)
+        return context
+
+
+def etag_for(data: Any) -> str:
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = [part.strip().removeprefix("W/") for part in header.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+class ETagRetrieveMixin(mixins.RetrieveModelMixin):
+    """Details carry an ETag; If-None-Match with it answers 304 Not Modified."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        etag = etag_for(data)
+        if etag_matches(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+
+class WorkspaceGenericAPIView(WorkspaceAPIMixin, generics.GenericAPIView):
+    pass
+
+
+class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
+    """Subclasses implement get_queryset() through a selector taking workspace=."""

@@ -1,0 +1,60 @@
+"""The base of every workspace HTML view (``/w/<workspace_slug>/...``).
+
+It resolves the workspace and membership once (404 to non-members), sets the tenant for
+the request's transaction (ATOMIC_REQUESTS), enforces the workspace's MFA requirement,
+and checks the view's ``required_action`` against the access table (403 to members
+whose role lacks it). Views then read through selectors with ``workspace=self.workspace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from partnerhub.access import WorkspaceAccess, resolve_workspace_access, user_has_mfa
+from partnerhub.models import Membership, Workspace
+from partnerhub.permissions import Action
+
+T = TypeVar("T")
+
+
+def get_or_404(fetch: Callable[..., T], **kwargs: Any) -> T:
+    """Call a selector that raises DoesNotExist; answer 404 instead."""
+    try:
+        return fetch(**kwargs)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found.") from exc
+
+
+class WorkspaceViewMixin(LoginRequiredMixin):
+    required_action: Action | None = Action.VIEW_WORKSPACE
+    access: WorkspaceAccess
+    workspace: Workspace
+    membership: Membership | None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.access = resolve_workspace_access(user=request.user, workspace_slug=kwargs["workspace_slug"])
+        self.workspace = self.access.workspace
+        self.membership = self.access.membership
+        request.workspace = self.workspace  # type: ignore[attr-defined]
+        request.membership = self.membership  # type: ignore[attr-defined]
+        request.access = self.access  # type: ignore[attr-defined]
+        if self.workspace.require_mfa and not user_has_mfa(request.user):
+            return render(
+                request, "partnerhub/mfa_required.html", {"workspace": self.workspace}, status=403
+            )
+        if self.required_action is not None and not self.access.can(self.required_action):
+            raise PermissionDenied("Your role in this workspace does not allow this.")
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context.update(workspace=self.workspace, membership=self.membership, access=self.access)
+        return context

@@ -129,3 +129,15 @@ def tenant(db):  # type: ignore[no-untyped-def]
 
 
 __all__ = ["Cast", "Membership"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Rate-limit counters and cached values never leak from one test into the next.
+
+    With REDIS_URL set this flushes that Redis database: point tests at a database of
+    their own (CI uses /15)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,0 +1,1 @@
+"""Writes of the tenancy core: one function per use case, keyword-only arguments."""

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The public invitation link, under /invitations/ (the emailed token is the credential)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from partnerhub.views import invitations
+
+urlpatterns = [
+    path("<str:token>/", invitations.InvitationAcceptView.as_view(), name="invitation_accept"),
+]

@@ -256,13 +256,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Workspace API key"}
-        }
-    },
-    "SECURITY": [{"bearerAuth": []}, {"cookieAuth": []}],
+    # Tags and operation ids start after the workspace part: ".../w/{slug}/members/" -> members.
+    "SCHEMA_PATH_PREFIX": r"^/api/v1(/w/\{workspace_slug\})?",
+    # Security schemes come from the authentication classes (partnerhub.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "partnerhub.api.schema.add_problem_responses",
+    ],
 }
 
 # --- Internationalisation and static files ----------------------------------------------
@@ -302,7 +302,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 

@@ -1,33 +1,35 @@
-"""API keys: ``Authorization: Bearer <key>``; never in a query string."""
+"""API keys: ``Authorization: Bearer <key>``; never in a query string.
+
+The key format and its verification live in ``partnerhub.services.api_keys``; this module
+plugs them into Django REST framework.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from partnerhub.models import ApiKey
+from partnerhub.services.api_keys import (
+    KEY_PREFIX,
+    ApiKeyRejected,
+    api_key_authenticate,
+    hash_secret,
+    split_key,
+)
 
-KEY_PREFIX = "phk"
+__all__ = [
+    "KEY_PREFIX",
+    "QUERY_KEY_PARAMS",
+    "ApiKeyAuthentication",
+    "ApiKeyPrincipal",
+    "hash_secret",
+    "split_key",
+]
+
 # Query-string parameters a client might put a key in; any of them is refused with 401
 # (keys in URLs end up in logs, browser history and proxies).
 QUERY_KEY_PARAMS = ("api_key", "apikey", "key", "token", "access_token", "bearer")
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def split_key(raw: str) -> tuple[str, str] | None:
-    """'phk_<prefix>_<secret>' -> (prefix, raw); None when malformed."""
-    parts = raw.split("_")
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], raw
 
 
 class ApiKeyPrincipal:
@@ -51,7 +53,7 @@ class ApiKeyPrincipal:
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
         for param in QUERY_KEY_PARAMS:
             if param in request.query_params:
                 raise exceptions.AuthenticationFailed(
@@ -63,29 +65,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None
-        raw = raw.strip()
-        parsed = split_key(raw)
-        if parsed is None:
-            raise exceptions.AuthenticationFailed("Malformed API key.")
-        prefix, full = parsed
-        api_key = ApiKey.objects.select_related("workspace").filter(prefix=prefix).first()
-        if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_secret(full)):
-            raise exceptions.AuthenticationFailed("Invalid API key.")
-        if api_key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
-            raise exceptions.AuthenticationFailed("This API key has expired.")
-        self._touch(api_key)
+        try:
+            api_key = api_key_authenticate(raw_key=raw.strip())
+        except ApiKeyRejected as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from exc
         return ApiKeyPrincipal(api_key), api_key
 
-    @staticmethod
-    def _touch(api_key: ApiKey) -> None:
-        # At most one write per key per resolution window, not one per request.
-        now = timezone.now()
-        window = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
-        if api_key.last_used_at is None or api_key.last_used_at < now - window:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-            api_key.last_used_at = now
-
-    def authenticate_header(self, request):  # type: ignore[no-untyped-def]
+    def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'

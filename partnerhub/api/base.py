@@ -13,20 +13,30 @@ import json
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.access import WorkspaceAccess, resolve_workspace_access, user_has_mfa
-from partnerhub.models import Workspace
+from partnerhub.models import User, Workspace
 from partnerhub.permissions import Action
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def acting_user(request: Request) -> User | None:
+    """The person behind a request, for services' ``actor``; None when an API key acts."""
+    user = request.user
+    return user if isinstance(user, User) else None
+
+
 class WorkspaceAPIMixin:
     read_action: Action = Action.VIEW_WORKSPACE
     write_action: Action = Action.EDIT_CONTENT
+    # The model a list or detail view serves. Only the schema generator uses it (it has no
+    # request and so no workspace); the data always comes from a selector.
+    schema_model: type[models.Model] | None = None
     access: WorkspaceAccess
     workspace: Workspace
 
@@ -37,11 +47,7 @@ class WorkspaceAPIMixin:
             user=request.user, workspace_slug=kwargs["workspace_slug"], api_key=api_key
         )
         self.workspace = self.access.workspace
-        if (
-            api_key is None
-            and self.workspace.require_mfa
-            and not user_has_mfa(request.user)
-        ):
+        if api_key is None and self.workspace.require_mfa and not user_has_mfa(request.user):
             raise exceptions.PermissionDenied(
                 "This workspace requires two-factor authentication; set it up first."
             )
@@ -58,7 +64,18 @@ class WorkspaceAPIMixin:
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()  # type: ignore[misc]
         context["access"] = getattr(self, "access", None)
+        context["workspace"] = getattr(self, "workspace", None)
         return context
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False) and self.schema_model is not None:
+            # Schema generation: an empty queryset of the right model, never executed.
+            return self.schema_model._default_manager.none()
+        return self.workspace_queryset()
+
+    def workspace_queryset(self) -> models.QuerySet:
+        """This workspace's rows, from a selector taking ``workspace=self.workspace``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement workspace_queryset().")
 
 
 def etag_for(data: Any) -> str:
@@ -77,8 +94,8 @@ class ETagRetrieveMixin(mixins.RetrieveModelMixin):
     """Details carry an ETag; If-None-Match with it answers 304 Not Modified."""
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        data = self.get_serializer(instance).data
+        instance = self.get_object()  # type: ignore[attr-defined]
+        data = self.get_serializer(instance).data  # type: ignore[attr-defined]
         etag = etag_for(data)
         if etag_matches(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -90,4 +107,5 @@ class WorkspaceGenericAPIView(WorkspaceAPIMixin, generics.GenericAPIView):
 
 
 class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
-    """Subclasses implement get_queryset() through a selector taking workspace=."""
+    """Subclasses implement workspace_queryset() through a selector taking workspace=
+    (and set schema_model for the OpenAPI document)."""

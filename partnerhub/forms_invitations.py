@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from partnerhub.models import Role, Workspace
-from partners.selectors import organization_list
+from partnerhub.organizations import organization_list
 
 
 class InvitationForm(forms.Form):

@@ -340,5 +340,9 @@ LOGGING = {
 }
 
 # --- PartnerHub -------------------------------------------------------------------------
+# The core reaches the organization directory only through these selectors (it imports
+# no domain app; see partnerhub/organizations.py).
+PARTNERHUB_ORGANIZATION_LIST = "partners.selectors.organization_list"
+PARTNERHUB_ORGANIZATION_GET = "partners.selectors.organization_get"
 INVITATION_TTL_DAYS = 7
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60

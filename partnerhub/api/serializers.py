@@ -14,7 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
 from partnerhub.models import ApiKeyScope, Role, Workspace
-from partners.selectors import organization_get
+from partnerhub.organizations import organization_get
 
 # --- /api/v1/me/ --------------------------------------------------------------------------
 

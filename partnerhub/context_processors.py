@@ -2,9 +2,56 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from dataclasses import dataclass
 
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from partnerhub.permissions import Action
 from partnerhub.selectors import memberships_of_user
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+# (label, URL name, the action the link needs, URL names that count as "inside" it).
+# Links whose URL is not (yet) part of the project are left out rather than breaking pages.
+_WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
+    ("Overview", "workspace_overview", Action.VIEW_WORKSPACE, ()),
+    ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),
+    (
+        "Members",
+        "workspace_members",
+        Action.MANAGE_WORKSPACE,
+        ("workspace_member", "workspace_member_remove"),
+    ),
+    ("Invitations", "workspace_invitations", Action.MANAGE_WORKSPACE, ()),
+    ("API keys", "workspace_api_keys", Action.MANAGE_WORKSPACE, ()),
+)
+
+
+def _workspace_links(request: HttpRequest) -> list[NavLink]:
+    workspace = getattr(request, "workspace", None)
+    access = getattr(request, "access", None)
+    if workspace is None or access is None:
+        return []
+    match = getattr(request, "resolver_match", None)
+    current_name = match.url_name if match else None
+    links = []
+    for label, url_name, action, inside in _WORKSPACE_LINKS:
+        if not access.can(action):
+            continue
+        try:
+            url = reverse(url_name, kwargs={"workspace_slug": workspace.slug})
+        except NoReverseMatch:
+            continue
+        is_current = current_name == url_name or current_name in inside
+        links.append(NavLink(label=label, url=url, current=is_current))
+    return links
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -16,4 +63,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_memberships": memberships_of_user(user=user),
         "current_workspace": getattr(request, "workspace", None),
         "current_membership": getattr(request, "membership", None),
+        "workspace_nav": _workspace_links(request),
     }

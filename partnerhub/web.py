@@ -15,6 +15,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.response import SimpleTemplateResponse
 
 from partnerhub.access import WorkspaceAccess, resolve_workspace_access, user_has_mfa
 from partnerhub.models import Membership, Workspace
@@ -52,7 +53,13 @@ class WorkspaceViewMixin(LoginRequiredMixin):
             )
         if self.required_action is not None and not self.access.can(self.required_action):
             raise PermissionDenied("Your role in this workspace does not allow this.")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        # Render inside the request's transaction: the workspace setting ends with it, so
+        # a TemplateResponse rendered later would run its lazy tenant querysets (a form's
+        # organization choices, say) after the commit and, under RLS, see no rows.
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()
+        return response  # type: ignore[no-any-return,return-value]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]

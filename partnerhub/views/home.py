@@ -9,20 +9,34 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
-from partnerhub.selectors import memberships_of_user
+from partnerhub.permissions import Action
+from partnerhub.selectors import invitation_pending_list, member_list, memberships_of_user
 from partnerhub.web import WorkspaceViewMixin
+from partnerhub.organizations import organization_list
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = list(memberships_of_user(user=request.user))
+    memberships = list(memberships_of_user(user=request.user))  # type: ignore[arg-type]
     if len(memberships) == 1 and request.GET.get("stay") is None:
         return redirect("workspace_overview", workspace_slug=memberships[0].workspace.slug)
     return render(request, "partnerhub/home.html", {"memberships": memberships})
 
 
 class WorkspaceOverviewView(WorkspaceViewMixin, TemplateView):
+    """What the workspace holds, in counts, and for admins the ways to manage it."""
+
     template_name = "partnerhub/workspace_overview.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        is_admin = self.access.can(Action.MANAGE_WORKSPACE)
+        context.update(
+            is_admin=is_admin,
+            organization_count=organization_list(workspace=self.workspace).count(),
+            member_count=member_list(workspace=self.workspace).count(),
+            pending_invitation_count=(
+                invitation_pending_list(workspace=self.workspace).count() if is_admin else None
+            ),
+        )
+        return context

@@ -33,18 +33,24 @@ class WorkspaceAccess:
         return can(self.role, action)
 
 
-def resolve_workspace_access(*, user, workspace_slug: str, api_key: ApiKey | None = None) -> WorkspaceAccess:  # type: ignore[no-untyped-def]
+def resolve_workspace_access(
+    *, user, workspace_slug: str, api_key: ApiKey | None = None
+) -> WorkspaceAccess:  # type: ignore[no-untyped-def]
     """Resolve and activate the workspace for this request, or raise Http404."""
     if api_key is not None:
         workspace = api_key.workspace
         if workspace.slug != workspace_slug:
             raise Http404("No such workspace.")
-        access = WorkspaceAccess(workspace=workspace, role=API_KEY_ROLES[api_key.scope], api_key=api_key)
+        access = WorkspaceAccess(
+            workspace=workspace, role=API_KEY_ROLES[api_key.scope], api_key=api_key
+        )
     else:
         membership = membership_for(user=user, workspace_slug=workspace_slug)
         if membership is None:
             raise Http404("No such workspace.")
-        access = WorkspaceAccess(workspace=membership.workspace, role=membership.role, membership=membership)
+        access = WorkspaceAccess(
+            workspace=membership.workspace, role=membership.role, membership=membership
+        )
     activate_workspace(access.workspace)
     return access
 

@@ -22,6 +22,36 @@ class NavLink:
 # Links whose URL is not (yet) part of the project are left out rather than breaking pages.
 _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
     ("Overview", "workspace_overview", Action.VIEW_WORKSPACE, ()),
+    (
+        "Organizations",
+        "organization_list",
+        Action.VIEW_DIRECTORY,
+        (
+            "organization_detail",
+            "organization_create",
+            "organization_edit",
+            "organization_delete",
+            "organization_import",
+            "organization_import_detail",
+        ),
+    ),
+    (
+        "Partnerships",
+        "partnership_list",
+        Action.VIEW_WORKSPACE,
+        (
+            "partnership_detail",
+            "partnership_create",
+            "partnership_edit",
+            "partnership_status",
+            "partnership_member_add",
+            "partnership_member_edit",
+            "partnership_conditions",
+            "commitment_create",
+            "commitment_delivery_add",
+            "document_upload",
+        ),
+    ),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),
     (
         "Members",

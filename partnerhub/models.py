@@ -88,7 +88,9 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's access to one workspace; a partner represents one organization."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     organization = models.ForeignKey(
@@ -105,13 +107,17 @@ class Membership(models.Model):
     class Meta:
         ordering = ["workspace", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "user"], name="membership_one_per_workspace"),
+            models.UniqueConstraint(
+                fields=["workspace", "user"], name="membership_one_per_workspace"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(role=Role.PARTNER) | models.Q(organization__isnull=False),
                 name="membership_partner_has_organization",
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "updated_at", "id"], name="membership_ws_updated")]
+        indexes = [
+            models.Index(fields=["workspace", "updated_at", "id"], name="membership_ws_updated")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace} ({self.role})"
@@ -213,7 +219,9 @@ class TenantModel(models.Model):
     Their migrations add Row-Level Security with ``partnerhub.rls.EnableRowLevelSecurity``.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=True)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=True
+    )
     created_at = models.DateTimeField(default=dj_tz.now, editable=False)
     updated_at = models.DateTimeField(default=dj_tz.now)
 
@@ -222,7 +230,9 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "id"], name="%(app_label)s_%(class)s_ws_id"),
+            models.UniqueConstraint(
+                fields=["workspace", "id"], name="%(app_label)s_%(class)s_ws_id"
+            ),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]

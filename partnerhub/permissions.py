@@ -14,7 +14,9 @@ from partnerhub.models import ApiKeyScope, Role
 
 class Action(StrEnum):
     MANAGE_WORKSPACE = "manage_workspace"  # settings, members, invitations, API keys, webhooks
-    EDIT_CONTENT = "edit_content"  # organizations, partnerships, goals, milestones, indicators, roles
+    EDIT_CONTENT = (
+        "edit_content"  # organizations, partnerships, goals, milestones, indicators, roles
+    )
     REPORT_PROGRESS = "report_progress"  # progress updates and measurements (own org for partners)
     REVIEW_MEASUREMENTS = "review_measurements"
     VIEW_DIRECTORY = "view_directory"

@@ -41,7 +41,8 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
         schema_editor.execute(
-            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({POLICY_EXPR}) WITH CHECK ({POLICY_EXPR})"
+            f"CREATE POLICY {POLICY_NAME} ON {table} "
+            f"USING ({POLICY_EXPR}) WITH CHECK ({POLICY_EXPR})"
         )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]

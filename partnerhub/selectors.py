@@ -9,7 +9,9 @@ from partnerhub.models import ApiKey, Invitation, Membership, User, Workspace
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def membership_for(*, user: User, workspace_slug: str) -> Membership | None:
@@ -50,4 +52,8 @@ def invitation_pending_list(*, workspace: Workspace) -> QuerySet[Invitation]:
 
 
 def api_key_list(*, workspace: Workspace) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(workspace=workspace).select_related("created_by").order_by("-created_at", "-id")
+    return (
+        ApiKey.objects.filter(workspace=workspace)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )

@@ -41,7 +41,9 @@ class WorkspaceViewMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.access = resolve_workspace_access(user=request.user, workspace_slug=kwargs["workspace_slug"])
+        self.access = resolve_workspace_access(
+            user=request.user, workspace_slug=kwargs["workspace_slug"]
+        )
         self.workspace = self.access.workspace
         self.membership = self.access.membership
         request.workspace = self.workspace  # type: ignore[attr-defined]

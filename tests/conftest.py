@@ -14,7 +14,13 @@ from partnerhub.db import owner_connection
 from partnerhub.models import Membership, Role, User, Workspace
 from partnerhub.tenancy import workspace_context
 from partners.models import Organization
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, WorkspaceFactory
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 _skipped_service_tests: list[str] = []

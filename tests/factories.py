@@ -7,7 +7,7 @@ import factory
 from partnerhub.models import Membership, Role, User, Workspace
 from partners.models import Organization, Sector
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only
+PASSWORD = "correct-horse-battery-staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,7 +20,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def verified(obj, create, extracted, **kwargs):  # noqa: N805
+    def verified(obj, create, extracted, **kwargs):
         """Every factory user has a verified primary email unless verified=False."""
         obj.save()
         if not create or extracted is False:

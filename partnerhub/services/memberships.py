@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from typing import Protocol
 
 from partnerhub.models import Membership, Role, User, Workspace
 
@@ -18,15 +17,23 @@ class Organization(Protocol):
     pk: int
     workspace_id: int
 
+
 logger = logging.getLogger(__name__)
 
 
-def _check_organization(*, workspace: Workspace, role: str, organization: Organization | None) -> None:
+def _check_organization(
+    *, workspace: Workspace, role: str, organization: Organization | None
+) -> None:
     if role == Role.PARTNER and organization is None:
         raise ValidationError({"organization": "A partner must represent an organization."})
     if organization is not None and organization.workspace_id != workspace.pk:
         # Same message as a missing row: no hint that the other workspace's row exists.
         raise ValidationError({"organization": "Choose an organization of this workspace."})
+
+
+def _represented(role: str, organization: Organization | None) -> int | None:
+    """The organization id a membership stores: only partners represent one."""
+    return organization.pk if role == Role.PARTNER and organization is not None else None
 
 
 def workspace_create(*, name: str, slug: str, creator: User, timezone: str = "UTC") -> Workspace:
@@ -46,7 +53,9 @@ def workspace_update_settings(
     workspace.require_mfa = require_mfa
     workspace.full_clean()
     workspace.save(update_fields=["name", "timezone", "require_mfa", "updated_at"])
-    logger.info("workspace settings changed by user %s", actor.pk, extra={"workspace": workspace.slug})
+    logger.info(
+        "workspace settings changed by user %s", actor.pk, extra={"workspace": workspace.slug}
+    )
     return workspace
 
 
@@ -58,7 +67,7 @@ def membership_create(
     membership, created = Membership.objects.get_or_create(
         workspace=workspace,
         user=user,
-        defaults={"role": role, "organization": organization if role == Role.PARTNER else None},
+        defaults={"role": role, "organization_id": _represented(role, organization)},
     )
     if not created:
         raise ValidationError("This person is already a member of the workspace.")
@@ -97,7 +106,7 @@ def membership_update(
         ):
             raise ValidationError({"role": "The workspace needs at least one admin."})
         membership.role = role
-        membership.organization = organization if role == Role.PARTNER else None
+        membership.organization_id = _represented(role, organization)
         membership.save(update_fields=["role", "organization", "updated_at"])
     logger.info(
         "membership %s changed to %s by user %s",

@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
+from partnerhub.organizations import organization_list
 from partnerhub.permissions import Action
 from partnerhub.selectors import invitation_pending_list, member_list, memberships_of_user
 from partnerhub.web import WorkspaceViewMixin
-from partnerhub.organizations import organization_list
 
 
 @login_required

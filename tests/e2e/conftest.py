@@ -19,9 +19,19 @@ import pytest
 
 from tests.e2e.axe import assert_accessible
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
-# where a loop is running unless told that this is safe (it is: the loop is Playwright's).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():  # type: ignore[no-untyped-def]
+    """Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
+    run where a loop is running unless told that this is safe (it is: the loop is
+    Playwright's). Set only while browser tests run, so it never leaks elsewhere."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

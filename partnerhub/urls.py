@@ -13,6 +13,7 @@ workspace_patterns = [
     path("", include("partnerhub.views.workspace_urls")),
     path("", include("partnerhub.views.invitation_urls")),
     path("", include("partnerhub.views.api_key_urls")),
+    path("", include("partners.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("invitations/", include("partnerhub.views.invitation_public_urls")),
     path("w/<slug:workspace_slug>/", include(workspace_patterns)),
     path("api/v1/", include("partnerhub.api.urls")),
+    path("api/v1/w/<slug:workspace_slug>/", include("partners.api_urls")),
 ]
 
 

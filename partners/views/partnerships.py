@@ -1,0 +1,663 @@
+"""Partnership pages: the list, the overview, and the forms that change a partnership, its
+members, commitments, conditions and agreement documents.
+
+Thin views: the base class resolves the workspace and checks the role's action (403 for
+members whose role lacks it); the partnership comes from an access-aware selector, so a
+partner reaching a partnership their organization is not a member of gets a 404, like an
+outsider. Reads are open to everyone who may see the partnership; changes need
+Action.EDIT_CONTENT (admins and coordinators).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from partnerhub.permissions import Action
+from partnerhub.web import WorkspaceViewMixin, get_or_404
+from partners.forms_partnerships import (
+    CommitmentForm,
+    ConditionsForm,
+    DeliveryForm,
+    DocumentForm,
+    MemberAddForm,
+    MemberEditForm,
+    PartnershipFilterForm,
+    PartnershipForm,
+    StatusForm,
+    attach_errors,
+)
+from partners.models import (
+    Commitment,
+    CommitmentKind,
+    Partnership,
+    PartnershipMember,
+    PartnershipModel,
+    PartnershipStatus,
+    Resource,
+)
+from partners.selectors_partnerships import (
+    Amount,
+    RoleView,
+    commitment_get,
+    commitment_list,
+    commitment_totals,
+    condition_list,
+    describe_roles,
+    document_get,
+    document_list,
+    member_list,
+    partnership_get,
+    partnership_list,
+    status_history,
+)
+from partners.services.commitments import commitment_create, delivery_record
+from partners.services.documents import document_delete, document_upload
+from partners.services.partnerships import (
+    allowed_transitions,
+    conditions_update,
+    partnership_change_status,
+    partnership_create,
+    partnership_member_add,
+    partnership_member_remove,
+    partnership_member_update,
+    partnership_update,
+)
+from partners.uploads import attachment_response
+
+PAGE_SIZE = 50
+
+
+# --- Amounts in words -------------------------------------------------------------------
+
+
+def quantity(value: Decimal, kind: str, currency: str) -> str:
+    """``1,250.00 EUR`` for money, ``40 hours`` (or ``7.5 hours``) for staff time."""
+    if kind == CommitmentKind.STAFF_TIME:
+        places = 0 if value == value.to_integral_value() else 2
+        number = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+        return f"{number} hour{'' if value == 1 else 's'}"
+    number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{number} {currency}"
+
+
+@dataclass(frozen=True)
+class AmountView:
+    """Pledged against delivered, as numbers and as a sentence."""
+
+    kind_label: str
+    pledged: str
+    delivered: str
+    percent: int
+    over_delivered: bool
+    meter_value: Decimal
+    meter_max: Decimal
+
+    @classmethod
+    def of(cls, amount: Amount) -> AmountView:
+        return cls(
+            kind_label=amount.kind_label,
+            pledged=quantity(amount.pledged, amount.kind, amount.currency),
+            delivered=quantity(amount.delivered, amount.kind, amount.currency),
+            percent=amount.percent_delivered,
+            over_delivered=amount.over_delivered,
+            meter_value=min(amount.delivered, amount.pledged),
+            meter_max=amount.pledged,
+        )
+
+    @property
+    def sentence(self) -> str:
+        text = (
+            f"{self.kind_label}: {self.pledged} pledged, {self.delivered} delivered "
+            f"({self.percent}%)"
+        )
+        return text + (" — more than pledged." if self.over_delivered else ".")
+
+
+@dataclass
+class CommitmentRow:
+    commitment: Commitment
+    amount: AmountView
+
+
+@dataclass
+class MemberRow:
+    member: PartnershipMember
+    roles: list[RoleView]
+    totals: list[AmountView] = field(default_factory=list)
+    commitments: list[CommitmentRow] = field(default_factory=list)
+
+
+# --- Bases ---------------------------------------------------------------------------------
+
+
+class PartnershipViewMixin(WorkspaceViewMixin):
+    """Loads the partnership of the URL through the access-aware selector (404 otherwise)."""
+
+    partnership: Partnership
+    kwargs: dict[str, Any]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.partnership_pk = kwargs["pk"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def load_partnership(self) -> Partnership:
+        self.partnership = get_or_404(
+            partnership_get, workspace=self.workspace, access=self.access, pk=self.partnership_pk
+        )
+        return self.partnership
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load_partnership()
+        return super().get(request, *args, **kwargs)  # type: ignore[misc]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load_partnership()
+        return super().post(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["partnership"] = self.partnership
+        return context
+
+    def detail_url(self, anchor: str = "") -> str:
+        url = reverse(
+            "partnership_detail",
+            kwargs={"workspace_slug": self.workspace.slug, "pk": self.partnership.pk},
+        )
+        return f"{url}#{anchor}" if anchor else url
+
+
+class PartnershipFormView(PartnershipViewMixin, FormView):
+    """An edit form about one partnership (admins and coordinators)."""
+
+    required_action = Action.EDIT_CONTENT
+    template_name = "partners/partnerships/form.html"
+    heading = ""
+    submit_label = "Save"
+    intro = ""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.update(self.form_extra_kwargs())
+        return kwargs
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(heading=self.heading, submit_label=self.submit_label, intro=self.intro)
+        return context
+
+    def refused(self, form: Any, exc: ValidationError) -> HttpResponse:
+        attach_errors(form, exc)
+        return self.form_invalid(form)
+
+
+# --- The list and the overview ----------------------------------------------------------
+
+
+class PartnershipListView(WorkspaceViewMixin, TemplateView):
+    template_name = "partners/partnerships/list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = PartnershipFilterForm(
+            self.request.GET or None, workspace=self.workspace, access=self.access
+        )
+        filters: dict[str, Any] = {}
+        if form.is_bound:
+            form.is_valid()
+            data = form.cleaned_data
+            organization = data.get("organization")
+            filters = {
+                "status": data.get("status") or None,
+                "model": data.get("model") or None,
+                "organization": organization.pk if organization else None,
+            }
+        partnerships = partnership_list(workspace=self.workspace, access=self.access, **filters)
+        page = Paginator(partnerships, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filter_form=form,
+            page=page,
+            partnerships=list(page.object_list),
+            filtered=any(filters.values()),
+            query=query.urlencode(),
+            can_edit=self.access.can(Action.EDIT_CONTENT),
+            sees_all=self.access.can(Action.VIEW_ALL_PARTNERSHIPS),
+        )
+        return context
+
+
+class PartnershipDetailView(PartnershipViewMixin, TemplateView):
+    """The overview. Its number of queries does not depend on the number of members,
+    commitments, deliveries, documents or status changes."""
+
+    template_name = "partners/partnerships/detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        workspace, partnership = self.workspace, self.partnership
+        members = list(member_list(workspace=workspace, partnership=partnership))
+        totals = commitment_totals(workspace=workspace, partnership=partnership)
+        by_member: dict[int, list[CommitmentRow]] = defaultdict(list)
+        for commitment in commitment_list(
+            workspace=workspace, access=self.access, partnership=partnership
+        ):
+            amount = Amount(
+                kind=commitment.kind,
+                currency=commitment.currency,
+                pledged=commitment.pledged,
+                delivered=commitment.delivered,  # type: ignore[attr-defined]
+            )
+            by_member[commitment.member_id].append(CommitmentRow(commitment, AmountView.of(amount)))
+        rows = [
+            MemberRow(
+                member=m,
+                roles=describe_roles(m.roles),
+                totals=[AmountView.of(a) for a in totals.for_member(m.pk)],
+                commitments=by_member.get(m.pk, []),
+            )
+            for m in members
+        ]
+        is_ci = partnership.model == PartnershipModel.COLLECTIVE_IMPACT
+        conditions = condition_list(workspace=workspace, partnership=partnership) if is_ci else []
+        context.update(
+            current_members=[r for r in rows if r.member.left_on is None],
+            past_members=[r for r in rows if r.member.left_on is not None],
+            ledger=[r for r in rows if r.commitments],
+            totals=[AmountView.of(a) for a in totals.totals],
+            documents=list(
+                document_list(workspace=workspace, access=self.access, partnership=partnership)
+            ),
+            history=list(status_history(workspace=workspace, partnership=partnership)),
+            is_collective_impact=is_ci,
+            conditions=conditions,
+            conditions_in_place=sum(1 for c in conditions if c.in_place),
+            needs=[Resource(code).label for code in partnership.needs if code in Resource.values],
+            can_edit=self.access.can(Action.EDIT_CONTENT),
+            is_closed=partnership.status
+            in (PartnershipStatus.COMPLETED, PartnershipStatus.DISSOLVED),
+        )
+        return context
+
+
+# --- Create, edit, status ----------------------------------------------------------------
+
+
+class PartnershipCreateView(WorkspaceViewMixin, FormView):
+    required_action = Action.EDIT_CONTENT
+    template_name = "partners/partnerships/form.html"
+    form_class = PartnershipForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["workspace"] = self.workspace
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(heading="New partnership", submit_label="Create partnership")
+        return context
+
+    def form_valid(self, form: PartnershipForm) -> HttpResponse:
+        try:
+            partnership = partnership_create(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Partnership “{partnership.name}” created.")
+        return HttpResponseRedirect(
+            reverse(
+                "partnership_detail",
+                kwargs={"workspace_slug": self.workspace.slug, "pk": partnership.pk},
+            )
+        )
+
+
+class PartnershipEditView(PartnershipFormView):
+    form_class = PartnershipForm
+    heading = "Edit partnership"
+    submit_label = "Save changes"
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "creating": False}
+
+    def get_initial(self) -> dict[str, Any]:
+        return PartnershipForm.initial_for(self.partnership)
+
+    def form_valid(self, form: PartnershipForm) -> HttpResponse:
+        try:
+            partnership_update(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                partnership=self.partnership,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            self.load_partnership()
+            return self.refused(form, exc)
+        messages.success(self.request, "Partnership saved.")
+        return HttpResponseRedirect(self.detail_url())
+
+
+class PartnershipStatusView(PartnershipFormView):
+    form_class = StatusForm
+    template_name = "partners/partnerships/status_form.html"
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {"partnership": self.partnership}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["is_closed"] = allowed_transitions(self.partnership.status) == [
+            PartnershipStatus.ACTIVE
+        ]
+        return context
+
+    def form_valid(self, form: StatusForm) -> HttpResponse:
+        try:
+            change = partnership_change_status(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                partnership=self.partnership,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        label = PartnershipStatus(change.to_status).label.lower()
+        messages.success(self.request, f"The partnership is now {label}.")
+        return HttpResponseRedirect(self.detail_url("history"))
+
+
+# --- Members -------------------------------------------------------------------------------
+
+
+class MemberAddView(PartnershipFormView):
+    form_class = MemberAddForm
+    heading = "Add a member"
+    submit_label = "Add member"
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "partnership": self.partnership}
+
+    def form_valid(self, form: MemberAddForm) -> HttpResponse:
+        organization = form.cleaned_data["organization"]
+        try:
+            partnership_member_add(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                partnership=self.partnership,
+                organization=organization,
+                roles=form.cleaned_data["roles"],
+                joined_on=form.cleaned_data["joined_on"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        messages.success(self.request, f"{organization.name} joined the partnership.")
+        return HttpResponseRedirect(self.detail_url("members"))
+
+
+class MemberViewMixin(PartnershipViewMixin):
+    member: PartnershipMember
+
+    def load_partnership(self) -> Partnership:
+        partnership = super().load_partnership()
+        self.member = get_or_404(
+            member_list(workspace=self.workspace, partnership=partnership).get,
+            pk=self.kwargs["member_pk"],
+        )
+        return partnership
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        return context
+
+
+class MemberEditView(MemberViewMixin, PartnershipFormView):
+    form_class = MemberEditForm
+    template_name = "partners/partnerships/member_form.html"
+    submit_label = "Save roles"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"roles": self.member.roles, "joined_on": self.member.joined_on}
+
+    def form_valid(self, form: MemberEditForm) -> HttpResponse:
+        try:
+            partnership_member_update(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                member=self.member,
+                roles=form.cleaned_data["roles"],
+                joined_on=form.cleaned_data["joined_on"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        messages.success(self.request, f"Roles of {self.member.organization.name} saved.")
+        return HttpResponseRedirect(self.detail_url("members"))
+
+
+class MemberRemoveView(MemberViewMixin, View):
+    required_action = Action.EDIT_CONTENT
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load_partnership()
+        name = self.member.organization.name
+        try:
+            partnership_member_remove(
+                workspace=self.workspace,
+                actor=request.user,  # type: ignore[arg-type]
+                member=self.member,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{name} left the partnership; its history stays.")
+        return HttpResponseRedirect(self.detail_url("members"))
+
+
+# --- Commitments ---------------------------------------------------------------------------
+
+
+class CommitmentCreateView(PartnershipFormView):
+    form_class = CommitmentForm
+    heading = "Record a commitment"
+    submit_label = "Record commitment"
+    intro = (
+        "What a member pledges to the partnership: cash, goods or services in kind, or staff time."
+    )
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "partnership": self.partnership}
+
+    def form_valid(self, form: CommitmentForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            commitment_create(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                member=data["member"],
+                kind=data["kind"],
+                pledged=data["pledged"],
+                currency=data["currency"],
+                description=data["description"],
+                pledged_on=data["pledged_on"],
+                due_on=data["due_on"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        messages.success(
+            self.request, f"Commitment of {data['member'].organization.name} recorded."
+        )
+        return HttpResponseRedirect(self.detail_url("commitments"))
+
+
+class DeliveryAddView(PartnershipFormView):
+    form_class = DeliveryForm
+    template_name = "partners/partnerships/delivery_form.html"
+    submit_label = "Record delivery"
+
+    def load_partnership(self) -> Partnership:
+        partnership = super().load_partnership()
+        self.commitment = get_or_404(
+            commitment_get,
+            workspace=self.workspace,
+            access=self.access,
+            pk=self.kwargs["commitment_pk"],
+        )
+        if self.commitment.partnership_id != partnership.pk:
+            raise Http404("Not found.")
+        return partnership
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        c = self.commitment
+        context["commitment"] = c
+        context["amount"] = AmountView.of(
+            Amount(kind=c.kind, currency=c.currency, pledged=c.pledged, delivered=c.delivered)  # type: ignore[attr-defined]
+        )
+        return context
+
+    def form_valid(self, form: DeliveryForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            delivery_record(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                commitment=self.commitment,
+                amount=data["amount"],
+                delivered_on=data["delivered_on"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        c = self.commitment
+        delivered = c.delivered + data["amount"]  # type: ignore[attr-defined]
+        if delivered > c.pledged:
+            messages.warning(
+                self.request,
+                f"Delivery recorded. {c.member.organization.name} has now delivered "
+                f"{quantity(delivered, c.kind, c.currency)}, more than the "
+                f"{quantity(c.pledged, c.kind, c.currency)} pledged.",
+            )
+        else:
+            messages.success(self.request, "Delivery recorded.")
+        return HttpResponseRedirect(self.detail_url("commitments"))
+
+
+# --- Conditions ----------------------------------------------------------------------------
+
+
+class ConditionsView(PartnershipFormView):
+    form_class = ConditionsForm
+    template_name = "partners/partnerships/conditions_form.html"
+    submit_label = "Save checklist"
+
+    def load_partnership(self) -> Partnership:
+        partnership = super().load_partnership()
+        if partnership.model != PartnershipModel.COLLECTIVE_IMPACT:
+            raise Http404("Only collective impact initiatives have this checklist.")
+        return partnership
+
+    def form_extra_kwargs(self) -> dict[str, Any]:
+        return {
+            "conditions": condition_list(workspace=self.workspace, partnership=self.partnership)
+        }
+
+    def form_valid(self, form: ConditionsForm) -> HttpResponse:
+        try:
+            conditions_update(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                partnership=self.partnership,
+                changes=form.changes(),
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        messages.success(self.request, "Conditions checklist saved.")
+        return HttpResponseRedirect(self.detail_url("conditions"))
+
+
+# --- Documents -----------------------------------------------------------------------------
+
+
+class DocumentUploadView(PartnershipFormView):
+    form_class = DocumentForm
+    heading = "Upload an agreement"
+    submit_label = "Upload"
+    intro = "A memorandum of understanding, a contract or another agreement of the partnership."
+
+    def form_valid(self, form: DocumentForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            document = document_upload(
+                workspace=self.workspace,
+                actor=self.request.user,  # type: ignore[arg-type]
+                partnership=self.partnership,
+                file=data["file"],
+                title=data["title"],
+                kind=data["kind"],
+            )
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        messages.success(self.request, f"“{document.title}” uploaded.")
+        return HttpResponseRedirect(self.detail_url("documents"))
+
+
+class DocumentDownloadView(PartnershipViewMixin, View):
+    """The file, as an attachment, for everyone who may see the partnership."""
+
+    http_method_names = ["get", "head"]
+
+    def get(  # type: ignore[override]  # a streamed file, not an HttpResponse
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        partnership = self.load_partnership()
+        document = get_or_404(
+            document_get,
+            workspace=self.workspace,
+            access=self.access,
+            partnership=partnership,
+            pk=kwargs["doc_pk"],
+        )
+        return attachment_response(document)
+
+
+class DocumentDeleteView(PartnershipViewMixin, View):
+    required_action = Action.EDIT_CONTENT
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        partnership = self.load_partnership()
+        document = get_or_404(
+            document_get,
+            workspace=self.workspace,
+            access=self.access,
+            partnership=partnership,
+            pk=kwargs["doc_pk"],
+        )
+        document_delete(workspace=self.workspace, actor=request.user, document=document)  # type: ignore[arg-type]
+        messages.success(request, f"“{document.title}” deleted.")
+        return HttpResponseRedirect(self.detail_url("documents"))

@@ -50,6 +50,7 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
             "commitment_create",
             "commitment_delivery_add",
             "document_upload",
+            "partnership_suggestions",
         ),
     ),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),

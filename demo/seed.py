@@ -7,7 +7,9 @@ again creates nothing and leaves edits made in the app alone.
 Each workspace is seeded in one transaction that sets it as the tenant
 (``workspace_context``), as Row-Level Security on PostgreSQL requires. The per-workspace
 work is a list of steps; a later part of the product adds its demo data by appending a
-step (``seed_partnerships``, ``seed_goals``, ...) to ``WORKSPACE_STEPS``.
+step (``seed_partnerships`` in ``demo.seed_partnerships``; ``seed_goals``, ...) to
+``WORKSPACE_STEPS``. Tenant rows are written through the domain services, as a person in
+the app would write them.
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 
-from demo.data import WORKSPACES, WorkspaceSpec
+from demo.data import WORKSPACES, OrganizationSpec, WorkspaceSpec
+from demo.seed_partnerships import seed_partnerships
 from partnerhub.models import Membership, User, Workspace
 from partnerhub.tenancy import workspace_context
-from partners.models import Organization
+from partners.models import Contact, Organization, OrganizationTrait
+from partners.services.organizations import (
+    organization_create,
+    organization_update,
+    organization_values,
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,51 @@ def seed_workspace(spec: WorkspaceSpec, run: SeedRun) -> Workspace:
 
 
 def seed_organizations(seed: WorkspaceSeed, run: SeedRun) -> None:
-    for org in seed.spec.organizations:
-        organization, created = Organization.objects.get_or_create(
-            workspace=seed.workspace,
-            name=org.name,
-            defaults={"sector": org.sector, "mission": org.mission, "website": org.website},
+    """The directory, through the organization services (their validation applies)."""
+    for spec in seed.spec.organizations:
+        organization = (
+            Organization.objects.for_workspace(seed.workspace).filter(name=spec.name).first()
         )
-        run.record("organization", created=created)
-        seed.organizations[org.name] = organization
+        run.record("organization", created=organization is None)
+        if organization is None:
+            organization = organization_create(
+                workspace=seed.workspace,
+                actor=None,  # the seeder, before any demo user exists
+                contacts=spec.service_contacts(),
+                **spec.service_values(),
+            )
+        elif _complete_profile(seed, spec, organization):
+            run.record("organization profile", created=True)
+        seed.organizations[spec.name] = organization
+
+
+def _complete_profile(
+    seed: WorkspaceSeed, spec: OrganizationSpec, organization: Organization
+) -> bool:
+    """Give an organization seeded before profiles existed (no focus areas, offers or
+    needs at all) the rest of its demo profile; values someone filled in are kept."""
+    workspace = seed.workspace
+    if (
+        OrganizationTrait.objects.for_workspace(workspace)
+        .filter(organization=organization)
+        .exists()
+    ):
+        return False
+    values = organization_values(organization)
+    for key, value in spec.service_values().items():
+        if not values.get(key):
+            values[key] = value
+    has_contacts = (
+        Contact.objects.for_workspace(workspace).filter(organization=organization).exists()
+    )
+    organization_update(
+        workspace=workspace,
+        actor=None,
+        organization=organization,
+        contacts=None if has_contacts else spec.service_contacts(),
+        **values,
+    )
+    return True
 
 
 def seed_people(seed: WorkspaceSeed, run: SeedRun) -> None:
@@ -107,7 +152,7 @@ def seed_people(seed: WorkspaceSeed, run: SeedRun) -> None:
         )
 
 
-WORKSPACE_STEPS: list[Step] = [seed_organizations, seed_people]
+WORKSPACE_STEPS: list[Step] = [seed_organizations, seed_people, seed_partnerships]
 
 
 def seed_demo(*, password: str) -> SeedRun:

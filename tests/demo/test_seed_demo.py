@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from io import StringIO
+from collections import Counter
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.test import Client
 
@@ -14,28 +14,13 @@ from demo.data import WORKSPACES
 from demo.management.commands.seed_demo import DEMO_PASSWORD
 from partnerhub.models import Membership, Role, User, Workspace
 from partnerhub.tenancy import workspace_context
-from partners.models import Organization, Sector
+from partners.models import Organization, OrganizationTrait, Sector, TraitKind
+from tests.demo.seed_helpers import TENANT_MODELS, row_counts, run_seed
 
 
-def run_seed(*args: str) -> str:
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def row_counts() -> dict[str, int]:
-    counts = {
-        "users": User.objects.count(),
-        "emails": EmailAddress.objects.count(),
-        "workspaces": Workspace.objects.count(),
-        "memberships": Membership.objects.count(),
-    }
-    for workspace in Workspace.objects.all():
-        with workspace_context(workspace):
-            counts[f"organizations:{workspace.slug}"] = Organization.objects.for_workspace(
-                workspace
-            ).count()
-    return counts
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path  # the agreement documents the seeder uploads
 
 
 @pytest.mark.django_db
@@ -61,10 +46,21 @@ def test_every_workspace_has_organizations_of_every_sector():
     for spec in WORKSPACES:
         workspace = Workspace.objects.get(slug=spec.slug)
         with workspace_context(workspace):
-            organizations = list(Organization.objects.for_workspace(workspace))
-        assert len(organizations) >= 8
+            organizations = list(
+                Organization.objects.for_workspace(workspace).prefetch_related("contacts")
+            )
+            traits = set(
+                OrganizationTrait.objects.for_workspace(workspace).values_list(
+                    "organization_id", "kind"
+                )
+            )
+        assert len(organizations) >= 12
         assert {org.sector for org in organizations} == set(Sector.values)
-        assert all(org.mission for org in organizations)
+        for org in organizations:
+            assert org.mission and org.country and org.region and org.size, org.name
+            assert org.contacts.all(), org.name
+            for kind in TraitKind.values:  # SDGs, tags, offers and needs
+                assert (org.pk, kind) in traits, (org.name, kind)
 
 
 @pytest.mark.django_db
@@ -88,11 +84,15 @@ def test_every_role_has_a_verified_user_in_each_workspace():
 
 @pytest.mark.django_db
 def test_running_twice_creates_nothing_new():
-    run_seed()
+    first = run_seed()
     before = row_counts()
+    for model in TENANT_MODELS:  # every kind of row exists (conditions: Riverside only)
+        name = model._meta.model_name
+        assert sum(n for key, n in before.items() if key.startswith(f"{name}:")) > 0, name
     output = run_seed()
     assert row_counts() == before
     assert "nothing new" in output
+    assert "nothing new" not in first
 
 
 @pytest.mark.django_db
@@ -142,15 +142,18 @@ def test_refuses_the_well_known_password_when_debug_is_off(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_seed_demo_works_under_row_level_security():
-    """As the application role: every organization is written inside its workspace, and a
-    query without the workspace set sees none of them."""
+    """As the application role: every row is written inside its workspace (through the
+    services), and a query without the workspace set sees none of them."""
     run_seed()
+    tables = [model._meta.db_table for model in TENANT_MODELS]
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user, usesuper FROM pg_user WHERE usename = current_user")
         _, is_superuser = cursor.fetchone()
         assert not is_superuser
-        cursor.execute("SELECT count(*) FROM partners_organization")
-        assert cursor.fetchone()[0] == 0  # no workspace set: RLS hides every row
+        for table in tables:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            assert cursor.fetchone()[0] == 0, table  # no workspace set: RLS hides every row
+    totals: Counter[str] = Counter()
     for spec in WORKSPACES:
         workspace = Workspace.objects.get(slug=spec.slug)
         with workspace_context(workspace), connection.cursor() as cursor:
@@ -158,6 +161,12 @@ def test_seed_demo_works_under_row_level_security():
                 "SELECT count(*), count(DISTINCT workspace_id) FROM partners_organization"
             )
             assert cursor.fetchone() == (len(spec.organizations), 1)
+            for table in tables:
+                cursor.execute(f"SELECT count(*), count(DISTINCT workspace_id) FROM {table}")
+                count, workspaces = cursor.fetchone()
+                assert workspaces == (1 if count else 0), table
+                totals[table] += count
+    assert all(totals[table] for table in tables), totals
     before = row_counts()
     run_seed()
     assert row_counts() == before

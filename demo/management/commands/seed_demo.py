@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -10,12 +13,31 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from demo.seed import SeedRun, seed_demo
 
 DEMO_PASSWORD = "partnerhub-demo"  # printed on purpose; refused when DEBUG is off
+# The services log every write; hundreds of such lines would bury the logins printed at
+# the end, so they are shown only with --verbosity 2 or more.
+SERVICE_LOGGERS = ("partnerhub.services", "partners", "goals", "roles", "impact")
+
+
+@contextmanager
+def quiet_service_logs(quiet: bool) -> Iterator[None]:
+    if not quiet:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in SERVICE_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo workspaces, organizations and one user per role (idempotent), "
-        "then print the logins."
+        "Create the demo workspaces with their organizations, partnerships, commitments and "
+        "agreements, and one user per role (idempotent), then print the logins."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,7 +57,8 @@ class Command(BaseCommand):
                     "DEBUG is off: pass --password to choose the demo users' password."
                 )
             password = DEMO_PASSWORD
-        run = seed_demo(password=password)
+        with quiet_service_logs(options["verbosity"] < 2):
+            run = seed_demo(password=password)
         self._report(run, password_shown=password == DEMO_PASSWORD)
 
     def _report(self, run: SeedRun, *, password_shown: bool) -> None:

@@ -27,7 +27,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         # Development and tests only: a fixed, obviously unsafe key.
-        SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"  # noqa: S105
+        SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
@@ -179,7 +179,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PartnerHub <noreply@partnerhub.localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="PartnerHub <noreply@partnerhub.localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Authentication (django-allauth) ----------------------------------------------------
@@ -213,7 +215,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PartnerHub"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -242,7 +247,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
-    "URL_FORMAT_OVERRIDE": None,
+    # ?format=csv picks the CSV renderer of list endpoints (JSON stays the default).
+    "URL_FORMAT_OVERRIDE": "format",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PartnerHub API",
@@ -256,6 +262,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used under several field names (or the same name for different sets).
+    "ENUM_NAME_OVERRIDES": {
+        "ResourceEnum": "partners.models.Resource.choices",
+        "PartnershipStatusEnum": "partners.models.PartnershipStatus.choices",
+        "CommitmentKindEnum": "partners.models.CommitmentKind.choices",
+        "DocumentKindEnum": "partners.models.DocumentKind.choices",
+    },
     # Tags and operation ids start after the workspace part: ".../w/{slug}/members/" -> members.
     "SCHEMA_PATH_PREFIX": r"^/api/v1(/w/\{workspace_slug\})?",
     # Security schemes come from the authentication classes (partnerhub.api.schema).
@@ -345,4 +358,8 @@ LOGGING = {
 PARTNERHUB_ORGANIZATION_LIST = "partners.selectors.organization_list"
 PARTNERHUB_ORGANIZATION_GET = "partners.selectors.organization_get"
 INVITATION_TTL_DAYS = 7
+# Organization CSV imports: files with more rows run in a Celery task with progress.
+ORGANIZATION_IMPORT_ASYNC_ROWS = env.int("ORGANIZATION_IMPORT_ASYNC_ROWS", default=1000)
+ORGANIZATION_IMPORT_MAX_ROWS = env.int("ORGANIZATION_IMPORT_MAX_ROWS", default=100_000)
+ORGANIZATION_IMPORT_MAX_BYTES = env.int("ORGANIZATION_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60

@@ -78,9 +78,7 @@ class Organization(TenantModel):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
     region = models.CharField(max_length=120, blank=True, help_text="Region or city")
     size = models.CharField(max_length=10, choices=OrganizationSize.choices, blank=True)
-    iati_identifier = models.CharField(
-        "IATI organisation identifier", max_length=100, blank=True
-    )
+    iati_identifier = models.CharField("IATI organisation identifier", max_length=100, blank=True)
 
     class Meta(TenantModel.Meta):
         ordering = ["name"]
@@ -128,7 +126,9 @@ class OrganizationTrait(TenantModel):
 
 
 class Contact(TenantModel):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
@@ -136,7 +136,9 @@ class Contact(TenantModel):
 
     class Meta(TenantModel.Meta):
         ordering = ["name"]
-        indexes = [models.Index(fields=["workspace", "updated_at", "id"], name="contact_ws_updated")]
+        indexes = [
+            models.Index(fields=["workspace", "updated_at", "id"], name="contact_ws_updated")
+        ]
 
 
 class PartnershipModel(models.TextChoices):
@@ -162,7 +164,9 @@ class Partnership(TenantModel):
         max_length=12, choices=PartnershipStatus.choices, default=PartnershipStatus.EXPLORING
     )
     common_agenda = models.TextField(blank=True)
-    needs = models.JSONField(default=list, blank=True, help_text="Resource codes the partnership needs")
+    needs = models.JSONField(
+        default=list, blank=True, help_text="Resource codes the partnership needs"
+    )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     lead_organization = models.ForeignKey(
@@ -176,7 +180,9 @@ class Partnership(TenantModel):
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["workspace", "name"], name="partnership_unique_name"),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="partnership_dates_ordered",
             ),
         ]
@@ -192,7 +198,9 @@ class Partnership(TenantModel):
 class PartnershipStatusChange(TenantModel):
     """Every status transition: who, when, why."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="status_changes")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="status_changes"
+    )
     from_status = models.CharField(max_length=12, choices=PartnershipStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=PartnershipStatus.choices)
     reason = models.TextField(blank=True)
@@ -205,7 +213,9 @@ class PartnershipStatusChange(TenantModel):
 
     class Meta(TenantModel.Meta):
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["partnership", "created_at"], name="status_change_partnership")]
+        indexes = [
+            models.Index(fields=["partnership", "created_at"], name="status_change_partnership")
+        ]
 
 
 class Condition(models.TextChoices):
@@ -217,7 +227,9 @@ class Condition(models.TextChoices):
 
 
 class CollectiveImpactCondition(TenantModel):
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="conditions")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="conditions"
+    )
     condition = models.CharField(max_length=30, choices=Condition.choices)
     in_place = models.BooleanField(default=False)
     evidence = models.TextField(blank=True)
@@ -253,8 +265,12 @@ class PartnershipMember(TenantModel):
     """An organization's membership of a partnership; leaving keeps the row (history)."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="members")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
-    roles = models.JSONField(default=list, help_text="Member role codes; an organization may hold several")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    roles = models.JSONField(
+        default=list, help_text="Member role codes; an organization may hold several"
+    )
     joined_on = models.DateField()
     left_on = models.DateField(null=True, blank=True)
 
@@ -287,11 +303,17 @@ class CommitmentKind(models.TextChoices):
 class Commitment(TenantModel):
     """What a member pledged. Cash and in-kind are valued in ``currency``; staff time in hours."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="commitments")
-    member = models.ForeignKey(PartnershipMember, on_delete=models.PROTECT, related_name="commitments")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="commitments"
+    )
+    member = models.ForeignKey(
+        PartnershipMember, on_delete=models.PROTECT, related_name="commitments"
+    )
     kind = models.CharField(max_length=12, choices=CommitmentKind.choices)
     description = models.CharField(max_length=300, blank=True)
-    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code for cash and in-kind value")
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="ISO 4217 code for cash and in-kind value"
+    )
     pledged = models.DecimalField(max_digits=16, decimal_places=2)
     pledged_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
@@ -300,13 +322,18 @@ class Commitment(TenantModel):
         ordering = ["partnership", "pledged_on", "id"]
         constraints = [
             *TenantModel.Meta.constraints,
-            models.CheckConstraint(condition=Q(pledged__gt=Decimal("0")), name="commitment_pledged_positive"),
             models.CheckConstraint(
-                condition=Q(kind="staff_time", currency="") | (~Q(kind="staff_time") & ~Q(currency="")),
+                condition=Q(pledged__gt=Decimal("0")), name="commitment_pledged_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="staff_time", currency="")
+                | (~Q(kind="staff_time") & ~Q(currency="")),
                 name="commitment_currency_matches_kind",
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "updated_at", "id"], name="commitment_ws_updated")]
+        indexes = [
+            models.Index(fields=["workspace", "updated_at", "id"], name="commitment_ws_updated")
+        ]
 
 
 class CommitmentDelivery(TenantModel):
@@ -322,7 +349,9 @@ class CommitmentDelivery(TenantModel):
         ordering = ["delivered_on", "id"]
         constraints = [
             *TenantModel.Meta.constraints,
-            models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="delivery_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=Decimal("0")), name="delivery_amount_positive"
+            ),
         ]
 
 
@@ -353,7 +382,9 @@ class AgreementDocument(TenantModel):
 
     class Meta(TenantModel.Meta):
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "updated_at", "id"], name="document_ws_updated")]
+        indexes = [
+            models.Index(fields=["workspace", "updated_at", "id"], name="document_ws_updated")
+        ]
 
 
 class ImportStatus(models.TextChoices):
@@ -371,7 +402,9 @@ class OrganizationImport(TenantModel):
     file = models.FileField(upload_to="imports/organizations/")
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
     total_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

@@ -33,6 +33,7 @@ def _allow_orm_beside_playwright():  # type: ignore[no-untyped-def]
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -34,8 +34,10 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
-    fields = ["user", "role", "organization", "created_at"]
-    readonly_fields = ["organization", "created_at"]
+    # The organization id, not the row: organizations sit behind Row-Level Security and
+    # the admin has no workspace set for this page.
+    fields = ["user", "role", "organization_id", "created_at"]
+    readonly_fields = ["organization_id", "created_at"]
 
 
 @admin.register(Workspace)
@@ -52,7 +54,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "workspace"]
     search_fields = ["user__email", "workspace__slug"]
     raw_id_fields = ["user"]
-    readonly_fields = ["organization"]
+    exclude = ["organization"]
+    readonly_fields = ["organization_id"]
     list_select_related = ["user", "workspace"]
 
 
@@ -61,7 +64,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "workspace", "role", "state", "created_at", "expires_at"]
     list_filter = ["role", "workspace"]
     search_fields = ["email"]
-    readonly_fields = ["token_hash", "organization", "accepted_at", "accepted_by", "invited_by"]
+    exclude = ["organization"]
+    readonly_fields = ["token_hash", "organization_id", "accepted_at", "accepted_by", "invited_by"]
     list_select_related = ["workspace"]
 
 

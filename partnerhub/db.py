@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connections
 
 # Tables the application may append to but never change: the audit trail.
-APPEND_ONLY_TABLES: set[str] = set()
+APPEND_ONLY_TABLES: set[str] = {"partnerhub_activityevent"}
 
 _CREDENTIAL_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
 

@@ -242,3 +242,49 @@ class TenantModel(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
+
+
+# --- The activity trail ---------------------------------------------------------------
+
+
+class EventAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+
+
+class ActivityEvent(TenantModel):
+    """One append-only entry of the audit trail: who (a person or an API key) did what
+    to which object, when (UTC), with the before/after of each changed field.
+
+    The target is named by type and id rather than a foreign key, so an event outlives
+    the object it describes. On PostgreSQL the application role may INSERT and SELECT
+    here but never UPDATE or DELETE (see partnerhub.db.APPEND_ONLY_TABLES).
+    """
+
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, help_text="Who, as shown at the time")
+    action = models.CharField(max_length=10, choices=EventAction.choices)
+    object_type = models.CharField(max_length=100, help_text="app_label.model")
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=300)
+    partnership_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "created_at", "id"], name="event_ws_created"),
+            models.Index(
+                fields=["workspace", "partnership_id", "created_at", "id"], name="event_ws_pship"
+            ),
+            models.Index(fields=["workspace", "object_type", "object_id"], name="event_ws_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.object_type} {self.object_id}"

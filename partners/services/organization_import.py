@@ -48,7 +48,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -481,7 +481,16 @@ def organization_import_apply(
         rows = analysis.to_create
         handled = analysis.total - len(rows)
         report(handled)
-        created = _create_rows(workspace, rows, lambda done: report(handled + done))
+        try:
+            with transaction.atomic():
+                created = _create_rows(workspace, rows, lambda done: report(handled + done))
+        except IntegrityError as exc:
+            # Another import or edit added one of these names since the preview. The
+            # whole import rolls back (the claim too), so it can simply be applied again.
+            raise ValidationError(
+                "Some of these organizations were added by another change while this import "
+                "ran. Nothing was imported; open the preview again and re-apply."
+            ) from exc
         record.refresh_from_db()
         record.status = ImportStatus.DONE
         record.total_rows = analysis.total

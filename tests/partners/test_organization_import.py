@@ -419,3 +419,35 @@ def test_analysis_refuses_another_workspaces_import(cast_a, cast_b):
 
     with workspace_context(cast_b.workspace), pytest.raises(ValidationError):
         organization_import_analyze(workspace=cast_b.workspace, record=record)
+
+
+def test_a_name_added_while_the_import_runs_rolls_it_back_with_a_clear_message(
+    cast_a, monkeypatch
+):
+    """A concurrent change that adds one of the file's names between the analysis and
+    the insert makes the import fail as a whole, with a message, never a 500; the
+    import can be applied again afterwards."""
+    from partners.services import organization_import as service
+
+    client = cast_a.client("coordinator")
+    upload(client, cast_a, csv_file(GOOD))
+    with workspace_context(cast_a.workspace):
+        record = OrganizationImport.objects.get(workspace=cast_a.workspace)
+    original = service._create_rows
+
+    def racing_create_rows(workspace, rows, report):  # type: ignore[no-untyped-def]
+        make_org(workspace, "Green Bank")  # "another request" commits this name first
+        return original(workspace, rows, report)
+
+    monkeypatch.setattr(service, "_create_rows", racing_create_rows)
+    response = client.post(url("organization_import_apply", cast_a, pk=record.pk), follow=True)
+    assert response.status_code == 200
+    assert "added by another change" in response.content.decode()
+    assert _names(cast_a) == ["Org A1", "Org A2"]  # nothing of the file, nor the racer
+    with workspace_context(cast_a.workspace):
+        record.refresh_from_db()
+    assert record.status == ImportStatus.PREVIEW  # the claim rolled back: it can re-apply
+
+    monkeypatch.setattr(service, "_create_rows", original)
+    client.post(url("organization_import_apply", cast_a, pk=record.pk))
+    assert "Green Bank" in _names(cast_a)

@@ -49,6 +49,7 @@ from partners.models import (
     Sector,
     TraitKind,
 )
+from partners.selectors_partnerships import partnerships_visible_to
 
 # The text the search index covers; migration 0003 indexes exactly this expression.
 SEARCH_CONFIG = "simple"
@@ -355,18 +356,10 @@ class Viewer(Protocol):
 
 
 def _visible_memberships(*, workspace: Workspace, viewer: Viewer) -> QuerySet[PartnershipMember]:
-    """Partnership memberships the viewer may see (DESIGN.md's access table): all for
-    roles that see every partnership, else those of partnerships the viewer's
-    organization currently belongs to."""
-    members = PartnershipMember.objects.for_workspace(workspace)
-    if viewer.can(Action.VIEW_ALL_PARTNERSHIPS):
-        return members
-    if viewer.organization_id is None:
-        return members.none()
-    own = PartnershipMember.objects.for_workspace(workspace).filter(
-        organization_id=viewer.organization_id, left_on__isnull=True
-    )
-    return members.filter(partnership_id__in=own.values("partnership_id"))
+    """Partnership memberships the viewer may see: those of the partnerships the access
+    rule (partners.selectors_partnerships.partnerships_visible_to) lets them see."""
+    visible = partnerships_visible_to(workspace=workspace, access=viewer)
+    return PartnershipMember.objects.for_workspace(workspace).filter(partnership__in=visible)
 
 
 def organization_partnerships(

@@ -2,17 +2,10 @@
 
 from django.urls import path
 
-from partners.api.partnerships import (
-    CommitmentTotalsView,
-    CommitmentViewSet,
-    ConditionViewSet,
-    DeliveryViewSet,
-    DocumentViewSet,
-    PartnershipMembersNestedViewSet,
-    PartnershipMemberViewSet,
-    PartnershipViewSet,
-    StatusChangeViewSet,
-)
+from partners.api.commitments import CommitmentTotalsView, CommitmentViewSet, DeliveryViewSet
+from partners.api.documents import DocumentViewSet
+from partners.api.members import PartnershipMembersNestedViewSet, PartnershipMemberViewSet
+from partners.api.partnerships import ConditionViewSet, PartnershipViewSet, StatusChangeViewSet
 
 urlpatterns = [
     path(

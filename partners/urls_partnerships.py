@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from partners.views import commitments, documents, members
 from partners.views import partnerships as views
 
 urlpatterns = [
@@ -20,27 +21,27 @@ urlpatterns = [
     ),
     path(
         "partnerships/<int:pk>/members/add/",
-        views.MemberAddView.as_view(),
+        members.MemberAddView.as_view(),
         name="partnership_member_add",
     ),
     path(
         "partnerships/<int:pk>/members/<int:member_pk>/",
-        views.MemberEditView.as_view(),
+        members.MemberEditView.as_view(),
         name="partnership_member_edit",
     ),
     path(
         "partnerships/<int:pk>/members/<int:member_pk>/remove/",
-        views.MemberRemoveView.as_view(),
+        members.MemberRemoveView.as_view(),
         name="partnership_member_remove",
     ),
     path(
         "partnerships/<int:pk>/commitments/new/",
-        views.CommitmentCreateView.as_view(),
+        commitments.CommitmentCreateView.as_view(),
         name="commitment_create",
     ),
     path(
         "partnerships/<int:pk>/commitments/<int:commitment_pk>/deliveries/new/",
-        views.DeliveryAddView.as_view(),
+        commitments.DeliveryAddView.as_view(),
         name="commitment_delivery_add",
     ),
     path(
@@ -50,17 +51,17 @@ urlpatterns = [
     ),
     path(
         "partnerships/<int:pk>/documents/upload/",
-        views.DocumentUploadView.as_view(),
+        documents.DocumentUploadView.as_view(),
         name="document_upload",
     ),
     path(
         "partnerships/<int:pk>/documents/<int:doc_pk>/download/",
-        views.DocumentDownloadView.as_view(),
+        documents.DocumentDownloadView.as_view(),
         name="document_download",
     ),
     path(
         "partnerships/<int:pk>/documents/<int:doc_pk>/delete/",
-        views.DocumentDeleteView.as_view(),
+        documents.DocumentDeleteView.as_view(),
         name="document_delete",
     ),
 ]

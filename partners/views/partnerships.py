@@ -1,5 +1,8 @@
-"""Partnership pages: the list, the overview, and the forms that change a partnership, its
-members, commitments, conditions and agreement documents.
+"""Partnership pages: the list, the overview, creating and editing a partnership, its
+status and its conditions checklist; and the bases the other partnership pages build on
+(PartnershipViewMixin, PartnershipFormView, amounts in words). Members, commitments and
+agreement documents have their own modules (partners.views.members, .commitments,
+.documents).
 
 Thin views: the base class resolves the workspace and checks the role's action (403 for
 members whose role lacks it); the partnership comes from an access-aware selector, so a
@@ -19,21 +22,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from partnerhub.permissions import Action
 from partnerhub.web import WorkspaceViewMixin, get_or_404
 from partners.forms_partnerships import (
-    CommitmentForm,
     ConditionsForm,
-    DeliveryForm,
-    DocumentForm,
-    MemberAddForm,
-    MemberEditForm,
     PartnershipFilterForm,
     PartnershipForm,
     StatusForm,
@@ -51,31 +47,23 @@ from partners.models import (
 from partners.selectors_partnerships import (
     Amount,
     RoleView,
-    commitment_get,
     commitment_list,
     commitment_totals,
     condition_list,
     describe_roles,
-    document_get,
     document_list,
     member_list,
     partnership_get,
     partnership_list,
     status_history,
 )
-from partners.services.commitments import commitment_create, delivery_record
-from partners.services.documents import document_delete, document_upload
 from partners.services.partnerships import (
     allowed_transitions,
     conditions_update,
     partnership_change_status,
     partnership_create,
-    partnership_member_add,
-    partnership_member_remove,
-    partnership_member_update,
     partnership_update,
 )
-from partners.uploads import attachment_response
 
 PAGE_SIZE = 50
 
@@ -390,183 +378,6 @@ class PartnershipStatusView(PartnershipFormView):
         return HttpResponseRedirect(self.detail_url("history"))
 
 
-# --- Members -------------------------------------------------------------------------------
-
-
-class MemberAddView(PartnershipFormView):
-    form_class = MemberAddForm
-    heading = "Add a member"
-    submit_label = "Add member"
-
-    def form_extra_kwargs(self) -> dict[str, Any]:
-        return {"workspace": self.workspace, "partnership": self.partnership}
-
-    def form_valid(self, form: MemberAddForm) -> HttpResponse:
-        organization = form.cleaned_data["organization"]
-        try:
-            partnership_member_add(
-                workspace=self.workspace,
-                actor=self.request.user,  # type: ignore[arg-type]
-                partnership=self.partnership,
-                organization=organization,
-                roles=form.cleaned_data["roles"],
-                joined_on=form.cleaned_data["joined_on"],
-            )
-        except ValidationError as exc:
-            return self.refused(form, exc)
-        messages.success(self.request, f"{organization.name} joined the partnership.")
-        return HttpResponseRedirect(self.detail_url("members"))
-
-
-class MemberViewMixin(PartnershipViewMixin):
-    member: PartnershipMember
-
-    def load_partnership(self) -> Partnership:
-        partnership = super().load_partnership()
-        self.member = get_or_404(
-            member_list(workspace=self.workspace, partnership=partnership).get,
-            pk=self.kwargs["member_pk"],
-        )
-        return partnership
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["member"] = self.member
-        return context
-
-
-class MemberEditView(MemberViewMixin, PartnershipFormView):
-    form_class = MemberEditForm
-    template_name = "partners/partnerships/member_form.html"
-    submit_label = "Save roles"
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"roles": self.member.roles, "joined_on": self.member.joined_on}
-
-    def form_valid(self, form: MemberEditForm) -> HttpResponse:
-        try:
-            partnership_member_update(
-                workspace=self.workspace,
-                actor=self.request.user,  # type: ignore[arg-type]
-                member=self.member,
-                roles=form.cleaned_data["roles"],
-                joined_on=form.cleaned_data["joined_on"],
-            )
-        except ValidationError as exc:
-            return self.refused(form, exc)
-        messages.success(self.request, f"Roles of {self.member.organization.name} saved.")
-        return HttpResponseRedirect(self.detail_url("members"))
-
-
-class MemberRemoveView(MemberViewMixin, View):
-    required_action = Action.EDIT_CONTENT
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.load_partnership()
-        name = self.member.organization.name
-        try:
-            partnership_member_remove(
-                workspace=self.workspace,
-                actor=request.user,  # type: ignore[arg-type]
-                member=self.member,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"{name} left the partnership; its history stays.")
-        return HttpResponseRedirect(self.detail_url("members"))
-
-
-# --- Commitments ---------------------------------------------------------------------------
-
-
-class CommitmentCreateView(PartnershipFormView):
-    form_class = CommitmentForm
-    heading = "Record a commitment"
-    submit_label = "Record commitment"
-    intro = (
-        "What a member pledges to the partnership: cash, goods or services in kind, or staff time."
-    )
-
-    def form_extra_kwargs(self) -> dict[str, Any]:
-        return {"workspace": self.workspace, "partnership": self.partnership}
-
-    def form_valid(self, form: CommitmentForm) -> HttpResponse:
-        data = form.cleaned_data
-        try:
-            commitment_create(
-                workspace=self.workspace,
-                actor=self.request.user,  # type: ignore[arg-type]
-                member=data["member"],
-                kind=data["kind"],
-                pledged=data["pledged"],
-                currency=data["currency"],
-                description=data["description"],
-                pledged_on=data["pledged_on"],
-                due_on=data["due_on"],
-            )
-        except ValidationError as exc:
-            return self.refused(form, exc)
-        messages.success(
-            self.request, f"Commitment of {data['member'].organization.name} recorded."
-        )
-        return HttpResponseRedirect(self.detail_url("commitments"))
-
-
-class DeliveryAddView(PartnershipFormView):
-    form_class = DeliveryForm
-    template_name = "partners/partnerships/delivery_form.html"
-    submit_label = "Record delivery"
-
-    def load_partnership(self) -> Partnership:
-        partnership = super().load_partnership()
-        self.commitment = get_or_404(
-            commitment_get,
-            workspace=self.workspace,
-            access=self.access,
-            pk=self.kwargs["commitment_pk"],
-        )
-        if self.commitment.partnership_id != partnership.pk:
-            raise Http404("Not found.")
-        return partnership
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        c = self.commitment
-        context["commitment"] = c
-        context["amount"] = AmountView.of(
-            Amount(kind=c.kind, currency=c.currency, pledged=c.pledged, delivered=c.delivered)  # type: ignore[attr-defined]
-        )
-        return context
-
-    def form_valid(self, form: DeliveryForm) -> HttpResponse:
-        data = form.cleaned_data
-        try:
-            delivery_record(
-                workspace=self.workspace,
-                actor=self.request.user,  # type: ignore[arg-type]
-                commitment=self.commitment,
-                amount=data["amount"],
-                delivered_on=data["delivered_on"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            return self.refused(form, exc)
-        c = self.commitment
-        delivered = c.delivered + data["amount"]  # type: ignore[attr-defined]
-        if delivered > c.pledged:
-            messages.warning(
-                self.request,
-                f"Delivery recorded. {c.member.organization.name} has now delivered "
-                f"{quantity(delivered, c.kind, c.currency)}, more than the "
-                f"{quantity(c.pledged, c.kind, c.currency)} pledged.",
-            )
-        else:
-            messages.success(self.request, "Delivery recorded.")
-        return HttpResponseRedirect(self.detail_url("commitments"))
-
-
 # --- Conditions ----------------------------------------------------------------------------
 
 
@@ -598,66 +409,3 @@ class ConditionsView(PartnershipFormView):
             return self.refused(form, exc)
         messages.success(self.request, "Conditions checklist saved.")
         return HttpResponseRedirect(self.detail_url("conditions"))
-
-
-# --- Documents -----------------------------------------------------------------------------
-
-
-class DocumentUploadView(PartnershipFormView):
-    form_class = DocumentForm
-    heading = "Upload an agreement"
-    submit_label = "Upload"
-    intro = "A memorandum of understanding, a contract or another agreement of the partnership."
-
-    def form_valid(self, form: DocumentForm) -> HttpResponse:
-        data = form.cleaned_data
-        try:
-            document = document_upload(
-                workspace=self.workspace,
-                actor=self.request.user,  # type: ignore[arg-type]
-                partnership=self.partnership,
-                file=data["file"],
-                title=data["title"],
-                kind=data["kind"],
-            )
-        except ValidationError as exc:
-            return self.refused(form, exc)
-        messages.success(self.request, f"“{document.title}” uploaded.")
-        return HttpResponseRedirect(self.detail_url("documents"))
-
-
-class DocumentDownloadView(PartnershipViewMixin, View):
-    """The file, as an attachment, for everyone who may see the partnership."""
-
-    http_method_names = ["get", "head"]
-
-    def get(  # type: ignore[override]  # a streamed file, not an HttpResponse
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        partnership = self.load_partnership()
-        document = get_or_404(
-            document_get,
-            workspace=self.workspace,
-            access=self.access,
-            partnership=partnership,
-            pk=kwargs["doc_pk"],
-        )
-        return attachment_response(document)
-
-
-class DocumentDeleteView(PartnershipViewMixin, View):
-    required_action = Action.EDIT_CONTENT
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        partnership = self.load_partnership()
-        document = get_or_404(
-            document_get,
-            workspace=self.workspace,
-            access=self.access,
-            partnership=partnership,
-            pk=kwargs["doc_pk"],
-        )
-        document_delete(workspace=self.workspace, actor=request.user, document=document)  # type: ignore[arg-type]
-        messages.success(request, f"“{document.title}” deleted.")
-        return HttpResponseRedirect(self.detail_url("documents"))

@@ -22,6 +22,7 @@ class NavLink:
 # Links whose URL is not (yet) part of the project are left out rather than breaking pages.
 _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
     ("Overview", "workspace_overview", Action.VIEW_WORKSPACE, ()),
+    ("My work", "my_work", Action.REPORT_PROGRESS, ()),
     (
         "Organizations",
         "organization_list",
@@ -53,6 +54,7 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
             "partnership_suggestions",
         ),
     ),
+    ("Activity", "workspace_activity", Action.VIEW_WORKSPACE, ("partnership_activity",)),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),
     (
         "Members",

@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerhub.tasks.purge_expired_invitations",
         "schedule": 3600.0,
     },
+    "refresh-goal-statuses": {"task": "goals.tasks.refresh_goal_statuses", "schedule": 86400.0},
 }
 
 # --- Email ----------------------------------------------------------------------------
@@ -268,6 +269,8 @@ SPECTACULAR_SETTINGS = {
         "PartnershipStatusEnum": "partners.models.PartnershipStatus.choices",
         "CommitmentKindEnum": "partners.models.CommitmentKind.choices",
         "DocumentKindEnum": "partners.models.DocumentKind.choices",
+        "GoalStatusEnum": "goals.models.GoalStatus.choices",
+        "MilestoneStatusEnum": "goals.models.MilestoneStatus.choices",
     },
     # Tags and operation ids start after the workspace part: ".../w/{slug}/members/" -> members.
     "SCHEMA_PATH_PREFIX": r"^/api/v1(/w/\{workspace_slug\})?",

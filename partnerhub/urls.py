@@ -13,7 +13,10 @@ workspace_patterns = [
     path("", include("partnerhub.views.workspace_urls")),
     path("", include("partnerhub.views.invitation_urls")),
     path("", include("partnerhub.views.api_key_urls")),
+    path("", include("partnerhub.views.activity_urls")),
     path("", include("partners.urls")),
+    path("", include("goals.urls")),
+    path("", include("roles.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +28,8 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/", include(workspace_patterns)),
     path("api/v1/", include("partnerhub.api.urls")),
     path("api/v1/w/<slug:workspace_slug>/", include("partners.api_urls")),
+    path("api/v1/w/<slug:workspace_slug>/", include("goals.api_urls")),
+    path("api/v1/w/<slug:workspace_slug>/", include("roles.api_urls")),
 ]
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = "Partners and partnerships"
+
+    def ready(self) -> None:
+        # The core's activity trail asks partners who sees which partnership.
+        from partners.activity_hooks import register
+
+        register()

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class RolesConfig(AppConfig):
     name = "roles"
+
+    def ready(self) -> None:
+        # goals sits below roles and asks "who is Responsible or Accountable?" through
+        # its hook; roles answers it.
+        from goals.hooks import register_responsible_orgs_provider
+        from roles.selectors import responsible_org_ids_for_milestones
+
+        register_responsible_orgs_provider(responsible_org_ids_for_milestones)

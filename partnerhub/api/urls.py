@@ -7,6 +7,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from partnerhub.api import schema  # noqa: F401  (registers the OpenAPI extensions)
+from partnerhub.api.activity import ActivityEventViewSet
 from partnerhub.api.views import ApiDocsView, MemberViewSet, MeView, WorkspaceDetailView
 
 member_list = MemberViewSet.as_view({"get": "list"})
@@ -21,4 +22,9 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/", WorkspaceDetailView.as_view(), name="api_workspace"),
     path("w/<slug:workspace_slug>/members/", member_list, name="api_member-list"),
     path("w/<slug:workspace_slug>/members/<int:pk>/", member_detail, name="api_member-detail"),
+    path(
+        "w/<slug:workspace_slug>/activity/",
+        ActivityEventViewSet.as_view({"get": "list"}),
+        name="api_activity-list",
+    ),
 ]

@@ -32,7 +32,11 @@ def snapshot(obj: models.Model, fields: list[str] | tuple[str, ...]) -> dict[str
     for name in fields:
         field = obj._meta.get_field(name)
         attname = getattr(field, "attname", name)
-        values[name] = _jsonable(getattr(obj, attname))
+        value = getattr(obj, attname)
+        if isinstance(field, models.DecimalField) and value is not None:
+            # As stored: an unsaved Decimal("1000") and a fetched 1000.00 are the same value.
+            value = Decimal(value).quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
+        values[name] = _jsonable(value)
     return values
 
 
@@ -51,7 +55,7 @@ def actor_parts(actor: Any) -> tuple[User | None, ApiKey | None, str]:
     if isinstance(actor, ApiKey):
         api_key = actor
     if api_key is not None:
-        return None, api_key, f"API key {api_key.name} ({api_key.prefix})"
+        return None, api_key, f"API key {api_key.name}"
     if actor is not None and getattr(actor, "is_authenticated", False) and actor.pk:
         return actor, None, actor.email
     return None, None, "PartnerHub"
@@ -66,10 +70,12 @@ def record_event(
     changes: dict[str, Any] | None = None,
     partnership_id: int | None = None,
     object_id: int | None = None,
+    object_repr: str | None = None,
 ) -> ActivityEvent:
     """Append one event. ``object_id`` is needed for deletions (the target has lost its
     pk by then); ``changes`` is {field: [before, after]} for updates, {field: value}
-    for creations and deletions."""
+    for creations and deletions. ``object_repr`` names the object as people know it (its
+    ``str()`` by default)."""
     if action not in EventAction.values:
         raise ValueError(f"unknown action {action!r}")
     user, api_key, label = actor_parts(actor)
@@ -81,7 +87,7 @@ def record_event(
         action=action,
         object_type=target._meta.label_lower,
         object_id=object_id if object_id is not None else target.pk,
-        object_repr=str(target)[:300],
+        object_repr=(object_repr if object_repr is not None else str(target))[:300],
         partnership_id=partnership_id,
         changes=_jsonable(changes or {}),
     )

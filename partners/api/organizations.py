@@ -198,7 +198,9 @@ class OrganizationViewSet(ETagRetrieveMixin, mixins.ListModelMixin, WorkspaceVie
         payload = OrganizationWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         organization = organization_create(
-            workspace=self.workspace, actor=acting_user(request), **payload.validated_data
+            workspace=self.workspace,
+            actor=acting_user(request) or self.access.api_key,
+            **payload.validated_data,
         )
         fresh = organization_get_detail(workspace=self.workspace, pk=organization.pk)
         return _detail_response(
@@ -214,7 +216,7 @@ class OrganizationViewSet(ETagRetrieveMixin, mixins.ListModelMixin, WorkspaceVie
         values = {**organization_values(organization), **changes}
         organization_update(
             workspace=self.workspace,
-            actor=acting_user(request),
+            actor=acting_user(request) or self.access.api_key,
             organization=organization,
             contacts=contacts,
             **values,
@@ -225,6 +227,8 @@ class OrganizationViewSet(ETagRetrieveMixin, mixins.ListModelMixin, WorkspaceVie
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         organization = self.get_object()
         organization_delete(
-            workspace=self.workspace, actor=acting_user(request), organization=organization
+            workspace=self.workspace,
+            actor=acting_user(request) or self.access.api_key,
+            organization=organization,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

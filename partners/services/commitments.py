@@ -23,7 +23,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerhub.models import Workspace
+from partnerhub.models import EventAction, Workspace
+from partnerhub.services.activity import record_event, snapshot
 from partners.models import Commitment, CommitmentDelivery, CommitmentKind, PartnershipMember
 from partners.services.partnerships import (
     UNSET,
@@ -32,6 +33,7 @@ from partners.services.partnerships import (
     actor_label,
     actor_user,
     check_in_workspace,
+    record_change,
     touch,
     workspace_today,
 )
@@ -41,6 +43,13 @@ logger = logging.getLogger(__name__)
 CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_AMOUNT = Decimal("99999999999999.99")  # 16 digits, 2 after the point
 NOTE_MAX_LENGTH = 300
+COMMITMENT_FIELDS = ("member", "kind", "pledged", "currency", "description", "pledged_on", "due_on")
+DELIVERY_FIELDS = ("commitment", "amount", "delivered_on", "note")
+
+
+def commitment_label(commitment: Commitment) -> str:
+    """How the trail names a commitment: "Cash of Organization"."""
+    return f"{commitment.get_kind_display()} of {commitment.member.organization.name}"
 
 
 def _clean_amount(value: Any, field: str, errors: dict[str, str]) -> Decimal:
@@ -121,6 +130,15 @@ def commitment_create(
         commitment = Commitment.objects.create(
             workspace=workspace, partnership_id=member.partnership_id, member=member, **values
         )
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.CREATE,
+            target=commitment,
+            changes=snapshot(commitment, COMMITMENT_FIELDS),
+            partnership_id=commitment.partnership_id,
+            object_repr=commitment_label(commitment),
+        )
     logger.info(
         "commitment %s pledged by membership %s (recorded by %s)",
         commitment.pk,
@@ -175,9 +193,19 @@ def commitment_update(
                         "and currency can no longer change."
                     }
                 )
+        before = snapshot(commitment, COMMITMENT_FIELDS)
         for key, value in values.items():
             setattr(commitment, key, value)
         commitment.save(update_fields=list(values))
+        record_change(
+            workspace=workspace,
+            actor=actor,
+            target=commitment,
+            before=before,
+            fields=COMMITMENT_FIELDS,
+            partnership_id=commitment.partnership_id,
+            object_repr=commitment_label(commitment),
+        )
     logger.info(
         "commitment %s changed by %s",
         commitment.pk,
@@ -218,6 +246,18 @@ def delivery_record(
             delivered_on=delivered_on,
             note=note,
             recorded_by=actor_user(actor),
+        )
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.CREATE,
+            target=delivery,
+            changes=snapshot(delivery, DELIVERY_FIELDS),
+            partnership_id=commitment.partnership_id,
+            object_repr=(
+                f"Delivery on the {commitment.get_kind_display().lower()} commitment of "
+                f"{commitment.member.organization.name}"
+            ),
         )
         touch(commitment)  # its delivered total changed
     logger.info(

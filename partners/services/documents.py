@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from partnerhub.models import Workspace
+from partnerhub.models import EventAction, Workspace
+from partnerhub.services.activity import record_event, snapshot
 from partners.models import AgreementDocument, DocumentKind, Partnership
 from partners.services.partnerships import Actor, actor_label, actor_user, check_in_workspace
 from partners.uploads import AGREEMENT_UPLOADS, UploadedFileLike
@@ -22,6 +23,7 @@ from partners.uploads import AGREEMENT_UPLOADS, UploadedFileLike
 logger = logging.getLogger(__name__)
 
 TITLE_MAX_LENGTH = 200
+DOCUMENT_FIELDS = ("title", "kind", "original_name", "content_type", "size")
 
 
 def clean_original_name(name: str | None) -> str:
@@ -73,6 +75,15 @@ def document_upload(
     try:
         with transaction.atomic():
             document.save()
+            record_event(
+                workspace=workspace,
+                actor=actor,
+                action=EventAction.CREATE,
+                target=document,
+                changes=snapshot(document, DOCUMENT_FIELDS),
+                partnership_id=document.partnership_id,
+                object_repr=document.title,
+            )
     except Exception:
         # The row was not written: the stored file would be an orphan. (A rollback of an
         # enclosing transaction after this point still leaves one; storage has no undo.)
@@ -97,7 +108,18 @@ def document_delete(
     stored = str(document.file.name)
     pk = document.pk
     with transaction.atomic():
+        last_values = snapshot(document, DOCUMENT_FIELDS)
         document.delete()
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.DELETE,
+            target=document,
+            changes=last_values,
+            partnership_id=document.partnership_id,
+            object_id=pk,
+            object_repr=document.title,
+        )
         transaction.on_commit(lambda: storage.delete(stored))
     logger.info(
         "document %s deleted by %s", pk, actor_label(actor), extra={"workspace": workspace.slug}

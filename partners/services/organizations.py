@@ -20,7 +20,8 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 
-from partnerhub.models import User, Workspace
+from partnerhub.models import ApiKey, EventAction, User, Workspace
+from partnerhub.services.activity import diff, record_event, snapshot
 from partners.models import (
     SDG_NAMES,
     Contact,
@@ -463,7 +464,7 @@ _SCALARS = ("name", "sector", "mission", "website", "country", "region", "size",
 def organization_create(
     *,
     workspace: Workspace,
-    actor: User | None,
+    actor: User | ApiKey | None,
     contacts: Sequence[Mapping[str, Any]] = (),
     **values: Any,
 ) -> Organization:
@@ -482,6 +483,13 @@ def organization_create(
         _replace_traits(workspace=workspace, organization=organization, fields=fields)
         if contacts:
             _sync_contacts(workspace=workspace, organization=organization, contacts=contacts)
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.CREATE,
+            target=organization,
+            changes=snapshot(organization, _SCALARS),
+        )
     logger.info(
         "organization %s created by %s",
         organization.pk,
@@ -494,7 +502,7 @@ def organization_create(
 def organization_update(
     *,
     workspace: Workspace,
-    actor: User | None,
+    actor: User | ApiKey | None,
     organization: Organization,
     contacts: Sequence[Mapping[str, Any]] | None = None,
     **values: Any,
@@ -505,12 +513,22 @@ def organization_update(
     fields = _validated(values)
     with transaction.atomic():
         _check_unique(workspace=workspace, fields=fields, exclude_pk=organization.pk)
+        before = snapshot(organization, _SCALARS)
         for key in _SCALARS:
             setattr(organization, key, getattr(fields, key))
         organization.save()  # also moves updated_at when only traits or contacts change
         _replace_traits(workspace=workspace, organization=organization, fields=fields)
         if contacts is not None:
             _sync_contacts(workspace=workspace, organization=organization, contacts=contacts)
+        changes = diff(before, snapshot(organization, _SCALARS))
+        if changes:
+            record_event(
+                workspace=workspace,
+                actor=actor,
+                action=EventAction.UPDATE,
+                target=organization,
+                changes=changes,
+            )
     logger.info(
         "organization %s updated by %s",
         organization.pk,
@@ -535,7 +553,7 @@ def organization_values(organization: Organization) -> dict[str, Any]:
 
 
 def organization_delete(
-    *, workspace: Workspace, actor: User | None, organization: Organization
+    *, workspace: Workspace, actor: User | ApiKey | None, organization: Organization
 ) -> None:
     """Delete an organization no partnership and no partner user depends on.
 
@@ -568,7 +586,16 @@ def organization_delete(
                 code="in_use",
             )
         pk = organization.pk
+        last_values = snapshot(organization, _SCALARS)
         organization.delete()
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.DELETE,
+            target=organization,
+            changes=last_values,
+            object_id=pk,
+        )
     logger.info(
         "organization %s deleted by %s",
         pk,

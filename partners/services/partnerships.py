@@ -32,7 +32,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerhub.models import ApiKey, User, Workspace
+from partnerhub.models import ApiKey, EventAction, User, Workspace
+from partnerhub.services.activity import diff, record_event, snapshot
 from partners.models import (
     CollectiveImpactCondition,
     Condition,
@@ -63,6 +64,21 @@ REASON_REQUIRED_FOR = frozenset({PartnershipStatus.PAUSED, PartnershipStatus.DIS
 EVIDENCE_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 2000
 OTHER_WORKSPACE = "Choose an organization of this workspace."
+
+# The fields the activity trail records for each kind of object.
+PARTNERSHIP_FIELDS = (
+    "name",
+    "model",
+    "status",
+    "common_agenda",
+    "needs",
+    "start_date",
+    "end_date",
+    "lead_organization",
+    "iati_identifier",
+)
+MEMBER_FIELDS = ("organization", "roles", "joined_on", "left_on")
+CONDITION_FIELDS = ("condition", "in_place", "evidence")
 
 
 # --- Shared helpers (also used by the commitment and document services) -------------------
@@ -106,6 +122,35 @@ def lock_partnership(*, workspace: Workspace, partnership: Partnership) -> Partn
         workspace, partnership, "partnership", "Choose a partnership of this workspace."
     )
     return Partnership.objects.for_workspace(workspace).select_for_update().get(pk=partnership.pk)
+
+
+def member_label(member: PartnershipMember) -> str:
+    """How the trail names a membership: "Organization in Partnership"."""
+    return f"{member.organization.name} in {member.partnership.name}"
+
+
+def record_change(
+    *,
+    workspace: Workspace,
+    actor: Actor | None,
+    target: Any,
+    before: dict[str, Any],
+    fields: tuple[str, ...],
+    partnership_id: int | None,
+    object_repr: str | None = None,
+) -> None:
+    """An update event with the fields that changed since ``before``; none if nothing did."""
+    changes = diff(before, snapshot(target, fields))
+    if changes:
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.UPDATE,
+            target=target,
+            changes=changes,
+            partnership_id=partnership_id,
+            object_repr=object_repr,
+        )
 
 
 def touch(obj: Any) -> None:
@@ -190,8 +235,18 @@ def _ensure_lead_is_member(
             joined_on=partnership.start_date,
         )
     elif MemberRole.LEAD not in member.roles:
+        before = snapshot(member, MEMBER_FIELDS)
         member.roles = _clean_roles([*member.roles, MemberRole.LEAD])
         member.save(update_fields=["roles"])
+        record_change(
+            workspace=workspace,
+            actor=actor,
+            target=member,
+            before=before,
+            fields=MEMBER_FIELDS,
+            partnership_id=partnership.pk,
+            object_repr=f"{lead.name} in {partnership.name}",
+        )
 
 
 def partnership_create(
@@ -233,6 +288,14 @@ def partnership_create(
             reason="Created.",
             changed_by=actor_user(actor),
             changed_by_key=actor_key(actor),
+        )
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.CREATE,
+            target=partnership,
+            changes=snapshot(partnership, PARTNERSHIP_FIELDS),
+            partnership_id=partnership.pk,
         )
         _ensure_conditions(workspace=workspace, partnership=partnership)
         _ensure_lead_is_member(workspace=workspace, actor=actor, partnership=partnership)
@@ -284,9 +347,18 @@ def partnership_update(
         values[key] = value
     _validate_fields(workspace=workspace, values=values, pk=partnership.pk)
     with transaction.atomic():
+        before = snapshot(partnership, PARTNERSHIP_FIELDS)
         for key, value in values.items():
             setattr(partnership, key, value)
         partnership.save(update_fields=list(values))
+        record_change(
+            workspace=workspace,
+            actor=actor,
+            target=partnership,
+            before=before,
+            fields=PARTNERSHIP_FIELDS,
+            partnership_id=partnership.pk,
+        )
         _ensure_conditions(workspace=workspace, partnership=partnership)
         _ensure_lead_is_member(workspace=workspace, actor=actor, partnership=partnership)
     logger.info(
@@ -345,6 +417,14 @@ def partnership_change_status(
             raise ValidationError({"reason": message})
         locked.status = status
         locked.save(update_fields=["status"])
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.UPDATE,
+            target=locked,
+            changes={"status": [current, status]},
+            partnership_id=locked.pk,
+        )
         change = PartnershipStatusChange.objects.create(
             workspace=workspace,
             partnership=locked,
@@ -391,12 +471,34 @@ def condition_update(
     if len(evidence) > EVIDENCE_MAX_LENGTH:
         raise ValidationError({"evidence": f"Use at most {EVIDENCE_MAX_LENGTH} characters."})
     with transaction.atomic():
-        row, _ = CollectiveImpactCondition.objects.for_workspace(workspace).get_or_create(
+        row, created = CollectiveImpactCondition.objects.for_workspace(workspace).get_or_create(
             workspace=workspace, partnership=partnership, condition=condition
         )
+        before = {} if created else snapshot(row, CONDITION_FIELDS)
         row.in_place = bool(in_place)
         row.evidence = evidence
         row.save(update_fields=["in_place", "evidence"])
+        label = f"{row.get_condition_display()} ({partnership.name})"
+        if created:
+            record_event(
+                workspace=workspace,
+                actor=actor,
+                action=EventAction.CREATE,
+                target=row,
+                changes=snapshot(row, CONDITION_FIELDS),
+                partnership_id=partnership.pk,
+                object_repr=label,
+            )
+        else:
+            record_change(
+                workspace=workspace,
+                actor=actor,
+                target=row,
+                before=before,
+                fields=CONDITION_FIELDS,
+                partnership_id=partnership.pk,
+                object_repr=label,
+            )
     logger.info(
         "partnership %s condition %s set by %s",
         partnership.pk,
@@ -474,6 +576,15 @@ def partnership_member_add(
             roles=clean_roles,
             joined_on=joined_on or workspace_today(workspace),
         )
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.CREATE,
+            target=member,
+            changes=snapshot(member, MEMBER_FIELDS[:-1]),
+            partnership_id=locked.pk,
+            object_repr=f"{organization.name} in {locked.name}",
+        )
         touch(locked)  # its member count changed
     logger.info(
         "organization %s joined partnership %s (by %s)",
@@ -495,6 +606,7 @@ def partnership_member_update(
 ) -> PartnershipMember:
     """Change a membership's roles (and, to correct the record, its joining date)."""
     check_in_workspace(workspace, member, "member", "Choose a member of this workspace.")
+    before = snapshot(member, MEMBER_FIELDS)
     if not isinstance(roles, _Unset):
         member.roles = _clean_roles(roles)
     if not isinstance(joined_on, _Unset):
@@ -505,6 +617,15 @@ def partnership_member_update(
         member.joined_on = joined_on
     with transaction.atomic():
         member.save(update_fields=["roles", "joined_on"])
+        record_change(
+            workspace=workspace,
+            actor=actor,
+            target=member,
+            before=before,
+            fields=MEMBER_FIELDS,
+            partnership_id=member.partnership_id,
+            object_repr=member_label(member),
+        )
     logger.info(
         "membership %s changed by %s",
         member.pk,
@@ -540,6 +661,16 @@ def partnership_member_remove(
             raise ValidationError({"left_on": "The leaving date cannot be before joining."})
         member.left_on = left_on
         member.save(update_fields=["left_on"])
+        # Leaving ends the membership but keeps the row (history): an update of left_on.
+        record_event(
+            workspace=workspace,
+            actor=actor,
+            action=EventAction.UPDATE,
+            target=member,
+            changes={"left_on": [None, left_on]},
+            partnership_id=locked.pk,
+            object_repr=f"{member.organization.name} in {locked.name}",
+        )
         touch(locked)
     logger.info(
         "membership %s ended by %s",

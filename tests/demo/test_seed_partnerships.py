@@ -288,6 +288,7 @@ def test_the_coordinator_opens_each_demo_partnership_and_downloads_the_agreement
 @pytest.mark.django_db
 def test_discovery_suggests_organizations_for_the_demo_partnerships(seeded):
     from partners import selectors_discovery as selectors
+
     expectations = {
         (RIVERSIDE, COLLECTIVE): "Riverside Public Library",
         (COASTAL, "Bay County Hurricane Readiness Partnership"): (

@@ -421,9 +421,7 @@ def test_analysis_refuses_another_workspaces_import(cast_a, cast_b):
         organization_import_analyze(workspace=cast_b.workspace, record=record)
 
 
-def test_a_name_added_while_the_import_runs_rolls_it_back_with_a_clear_message(
-    cast_a, monkeypatch
-):
+def test_a_name_added_while_the_import_runs_rolls_it_back_with_a_clear_message(cast_a, monkeypatch):
     """A concurrent change that adds one of the file's names between the analysis and
     the insert makes the import fail as a whole, with a message, never a 500; the
     import can be applied again afterwards."""

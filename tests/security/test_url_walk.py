@@ -32,6 +32,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
+from goals.models import Milestone
+from goals.services import goal_create, milestone_create
+from goals.services_updates import progress_update_post
+from partnerhub.access import WorkspaceAccess
 from partnerhub.models import ApiKeyScope, Invitation, Role
 from partnerhub.services.api_keys import api_key_create
 from partnerhub.tenancy import SETTING, workspace_context
@@ -47,6 +51,7 @@ from partners.services.commitments import commitment_create
 from partners.services.documents import document_upload
 from partners.services.organization_import import organization_import_upload
 from partners.services.partnerships import partnership_create, partnership_member_add
+from roles.services import role_assign
 from tests.conftest import Cast
 from tests.factories import MembershipFactory, OrganizationFactory
 
@@ -195,6 +200,70 @@ def _condition(cast: Cast) -> dict[str, Any]:
     return {"partnership_pk": values["pk"], "condition": Condition.COMMON_AGENDA.value}
 
 
+def _new_milestone(cast: Cast) -> Milestone:
+    goal = goal_create(
+        workspace=cast.workspace,
+        actor=cast.coordinator,
+        partnership=_new_partnership(cast),
+        title=_unique("Walk goal"),
+    )
+    return milestone_create(
+        workspace=cast.workspace,
+        actor=cast.coordinator,
+        goal=goal,
+        title=_unique("Walk milestone"),
+        due_date=timezone.localdate() + timedelta(days=30),
+    )
+
+
+def _goal(cast: Cast) -> dict[str, Any]:
+    with workspace_context(cast.workspace):
+        milestone = _new_milestone(cast)
+    return {"pk": milestone.goal_id}
+
+
+def _milestone(cast: Cast) -> dict[str, Any]:
+    with workspace_context(cast.workspace):
+        milestone = _new_milestone(cast)
+    return {"pk": milestone.pk}
+
+
+def _progress_update(cast: Cast) -> dict[str, Any]:
+    with workspace_context(cast.workspace):
+        milestone = _new_milestone(cast)
+        update = progress_update_post(
+            workspace=cast.workspace,
+            actor=cast.coordinator,
+            access=WorkspaceAccess(workspace=cast.workspace, role=Role.COORDINATOR),
+            milestone=milestone,
+            expected_version=milestone.version,
+            status="in_progress",
+            percent_complete=10,
+            narrative="Walk update",
+        )
+    return {"pk": update.pk, "milestone_pk": milestone.pk}
+
+
+def _role_assignment(cast: Cast) -> dict[str, Any]:
+    with workspace_context(cast.workspace):
+        milestone = _new_milestone(cast)
+        partnership_member_add(
+            workspace=cast.workspace,
+            actor=cast.coordinator,
+            partnership=milestone.partnership,
+            organization=cast.organization,
+            roles=[MemberRole.IMPLEMENTER],
+        )
+        assignment = role_assign(
+            workspace=cast.workspace,
+            actor=cast.coordinator,
+            milestone=milestone,
+            organization=cast.organization,
+            raci="R",
+        )
+    return {"pk": assignment.pk}
+
+
 def _pick(maker: Maker, **names: str) -> Maker:
     """The same objects under the URL's own argument names (new name=maker's name)."""
 
@@ -207,6 +276,10 @@ def _pick(maker: Maker, **names: str) -> Maker:
 
 # URL name -> the maker of its arguments. Register every new URL with arguments here.
 OBJECT_MAKERS: dict[str, Maker] = {
+    # roles
+    "raci_matrix": _partnership,
+    "raci_cell": _partnership,
+    "api_role_assignment-detail": _role_assignment,
     # the tenancy core
     "workspace_member": _member,
     "workspace_member_remove": _member,
@@ -230,6 +303,7 @@ OBJECT_MAKERS: dict[str, Maker] = {
     "commitment_create": _partnership,
     "document_upload": _partnership,
     "partnership_suggestions": _partnership,
+    "partnership_activity": _partnership,
     "partnership_member_edit": _partnership_member,
     "partnership_member_remove": _partnership_member,
     "commitment_delivery_add": _commitment,
@@ -247,6 +321,23 @@ OBJECT_MAKERS: dict[str, Maker] = {
     "api_commitment-deliveries": _pick(_commitment, commitment_pk="commitment_pk"),
     "api_document-detail": _pick(_document, pk="doc_pk"),
     "api_document-download": _pick(_document, pk="doc_pk"),
+    # goals
+    "goal_list": _partnership,
+    "goal_create": _partnership,
+    "goal_detail": _goal,
+    "goal_edit": _goal,
+    "goal_delete": _goal,
+    "milestone_create": _goal,
+    "milestone_detail": _milestone,
+    "milestone_update": _milestone,
+    "milestone_edit": _milestone,
+    "milestone_delete": _milestone,
+    "milestone_comment": _milestone,
+    "api_goal-detail": _goal,
+    "api_milestone-detail": _milestone,
+    "api_milestone-progress-updates": _pick(_milestone, milestone_pk="pk"),
+    "api_milestone-comments": _pick(_milestone, milestone_pk="pk"),
+    "api_progress_update-detail": _progress_update,
 }
 
 

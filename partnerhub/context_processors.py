@@ -22,7 +22,7 @@ class NavLink:
 # Links whose URL is not (yet) part of the project are left out rather than breaking pages.
 _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
     ("Overview", "workspace_overview", Action.VIEW_WORKSPACE, ()),
-    ("My work", "my_work", Action.REPORT_PROGRESS, ()),
+    ("My work", "my_work", Action.REPORT_PROGRESS, ("milestone_update",)),
     (
         "Organizations",
         "organization_list",
@@ -52,6 +52,16 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
             "commitment_delivery_add",
             "document_upload",
             "partnership_suggestions",
+            "goal_list",
+            "goal_create",
+            "goal_detail",
+            "goal_edit",
+            "goal_delete",
+            "milestone_create",
+            "milestone_detail",
+            "milestone_edit",
+            "milestone_delete",
+            "raci_matrix",
         ),
     ),
     ("Activity", "workspace_activity", Action.VIEW_WORKSPACE, ("partnership_activity",)),

@@ -7,19 +7,33 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
+from partnerhub.models import Membership, Role
 from partnerhub.organizations import organization_list
 from partnerhub.permissions import Action
 from partnerhub.selectors import invitation_pending_list, member_list, memberships_of_user
 from partnerhub.web import WorkspaceViewMixin
 
 
+def landing_url(membership: Membership) -> str:
+    """Where a member lands in a workspace: partners on their work (the roles app's
+    "My work" page, when installed), everyone else on the overview."""
+    slug = membership.workspace.slug
+    if membership.role == Role.PARTNER:
+        try:
+            return reverse("my_work", kwargs={"workspace_slug": slug})
+        except NoReverseMatch:
+            pass
+    return reverse("workspace_overview", kwargs={"workspace_slug": slug})
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     memberships = list(memberships_of_user(user=request.user))  # type: ignore[arg-type]
     if len(memberships) == 1 and request.GET.get("stay") is None:
-        return redirect("workspace_overview", workspace_slug=memberships[0].workspace.slug)
+        return redirect(landing_url(memberships[0]))
     return render(request, "partnerhub/home.html", {"memberships": memberships})
 
 

@@ -452,3 +452,20 @@ def test_form_choices_are_rendered_inside_the_request_transaction(cast_a):
     page = url("workspace_member", cast_a, pk=membership_of(cast_a, "partner").pk)
     html = cast_a.client("admin").get(page).content.decode()
     assert f'<option value="{cast_a.other_organization.pk}">Org A2</option>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("partner", "/w/ws-a/my-work/"),
+        ("coordinator", "/w/ws-a/"),
+        ("admin", "/w/ws-a/"),
+        ("viewer", "/w/ws-a/"),
+    ],
+)
+def test_home_lands_a_single_workspace_member_where_their_work_is(cast_a, role, landing):
+    response = cast_a.client(role).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == landing
+    assert cast_a.client(role).get(landing).status_code == 200

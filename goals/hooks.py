@@ -65,6 +65,41 @@ def milestone_ids_for_responsible_org(
     return {mid for mid, orgs in answer.items() if organization_id in orgs}
 
 
+# --- Who holds which RACI letter (for the goal page) --------------------------------------
+
+
+class RoleLettersProvider(Protocol):
+    def __call__(
+        self, *, workspace: Workspace, goal_ids: Iterable[int], milestone_ids: Iterable[int]
+    ) -> dict[tuple[str, int], list[tuple[str, str]]]: ...
+
+
+def _no_role_letters(
+    *, workspace: Workspace, goal_ids: Iterable[int], milestone_ids: Iterable[int]
+) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    return {}
+
+
+_role_letters_provider: RoleLettersProvider = _no_role_letters
+
+
+def register_role_letters_provider(provider: RoleLettersProvider | None) -> None:
+    """Install the function answering ``role_letters``; ``None`` restores the default."""
+    global _role_letters_provider
+    _role_letters_provider = provider if provider is not None else _no_role_letters
+
+
+def role_letters(
+    *, workspace: Workspace, goal_ids: Iterable[int], milestone_ids: Iterable[int]
+) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """{("goal", id) or ("milestone", id): [(letter, organization name), ...]} in R, A, C,
+    I order — what the goal page shows of the RACI matrix. Empty without the roles app."""
+    goals, milestones = list(goal_ids), list(milestone_ids)
+    if not goals and not milestones:
+        return {}
+    return _role_letters_provider(workspace=workspace, goal_ids=goals, milestone_ids=milestones)
+
+
 StatusAdjuster = Callable[["SharedGoal", str, str, date], "tuple[str, str] | None"]
 
 goal_status_adjusters: list[StatusAdjuster] = []
@@ -88,6 +123,8 @@ __all__ = [
     "milestone_ids_for_responsible_org",
     "register_goal_status_adjuster",
     "register_responsible_orgs_provider",
+    "register_role_letters_provider",
     "responsible_org_ids_for_milestones",
+    "role_letters",
     "unregister_goal_status_adjuster",
 ]

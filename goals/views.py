@@ -24,6 +24,7 @@ from goals.forms import (
     ProgressUpdateForm,
     attach_errors,
 )
+from goals.hooks import role_letters
 from goals.models import Milestone, SharedGoal
 from goals.selectors import (
     comment_list,
@@ -124,11 +125,20 @@ class GoalDetailView(GoalViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = get_or_404(goal_page, workspace=self.workspace, access=self.access, pk=kwargs["pk"])
-        rows = [(m, is_overdue(m, page.today)) for m in page.milestones]
+        letters = role_letters(
+            workspace=self.workspace,
+            goal_ids=[page.goal.pk],
+            milestone_ids=[m.pk for m in page.milestones],
+        )
+        rows = [
+            (m, is_overdue(m, page.today), letters.get(("milestone", m.pk), []))
+            for m in page.milestones
+        ]
         context.update(
             goal=page.goal,
             partnership=page.goal.partnership,
             milestone_rows=rows,
+            goal_letters=letters.get(("goal", page.goal.pk), []),
             timeline=build_timeline(
                 page.milestones, today=page.today, target_date=page.goal.target_date
             ),

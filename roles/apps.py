@@ -7,7 +7,8 @@ class RolesConfig(AppConfig):
     def ready(self) -> None:
         # goals sits below roles and asks "who is Responsible or Accountable?" through
         # its hook; roles answers it.
-        from goals.hooks import register_responsible_orgs_provider
-        from roles.selectors import responsible_org_ids_for_milestones
+        from goals.hooks import register_responsible_orgs_provider, register_role_letters_provider
+        from roles.selectors import responsible_org_ids_for_milestones, role_letters_for_items
 
         register_responsible_orgs_provider(responsible_org_ids_for_milestones)
+        register_role_letters_provider(role_letters_for_items)

@@ -46,6 +46,28 @@ def responsible_org_ids_for_milestones(
     return answer
 
 
+_LETTER_ORDER = {"R": 0, "A": 1, "C": 2, "I": 3}
+
+
+def role_letters_for_items(
+    *, workspace: Workspace, goal_ids: Iterable[int], milestone_ids: Iterable[int]
+) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """Each goal's and milestone's letters with the organization's name, R, A, C, I
+    order (one query); the goals app shows them on the goal page through its hook."""
+    rows = (
+        RoleAssignment.objects.for_workspace(workspace)
+        .filter(Q(goal_id__in=list(goal_ids)) | Q(milestone_id__in=list(milestone_ids)))
+        .values_list("goal_id", "milestone_id", "raci", "organization__name")
+    )
+    answer: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    for goal_id, milestone_id, letter, name in rows:
+        key = ("goal", goal_id) if goal_id is not None else ("milestone", milestone_id)
+        answer.setdefault(key, []).append((letter, name))
+    for letters in answer.values():
+        letters.sort(key=lambda pair: (_LETTER_ORDER[pair[0]], pair[1].lower()))
+    return answer
+
+
 # --- Role assignments (the API's list and detail) ------------------------------------------
 
 

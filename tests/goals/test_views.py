@@ -288,3 +288,31 @@ def test_goal_page_query_count_does_not_grow(cast_a, tenant):
             )
     # session, membership, goal, milestones, updates, comments (+ the request's tenant set-up)
     assert _goal_page_queries(cast_a, few) == _goal_page_queries(cast_a, many)
+
+
+def test_goal_page_shows_who_does_what(cast_a, setup, tenant):
+    """The goal page shows the RACI letters of the goal and of each milestone (filled in
+    by the roles app through goals.hooks), and links to the full matrix."""
+    from roles.models import Raci
+    from roles.services import role_assign
+
+    goal, first, _ = setup
+    with tenant(cast_a.workspace):
+        role_assign(
+            workspace=cast_a.workspace,
+            actor=cast_a.coordinator,
+            goal=goal,
+            organization=cast_a.organization,
+            raci=Raci.ACCOUNTABLE,
+        )
+        role_assign(
+            workspace=cast_a.workspace,
+            actor=cast_a.coordinator,
+            milestone=first,
+            organization=cast_a.organization,
+            raci=Raci.RESPONSIBLE,
+        )
+    html = cast_a.client("viewer").get(url("goal_detail", cast_a, pk=goal.pk)).content.decode()
+    assert f"{cast_a.organization.name}: Accountable for this goal" in html
+    assert f'<abbr title="Responsible">R</abbr>: {cast_a.organization.name}' in html
+    assert url("raci_matrix", cast_a, pk=goal.partnership_id) in html

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from allauth.account.models import EmailAddress
 
 from demo.data import WORKSPACES, OrganizationSpec, WorkspaceSpec
+from demo.seed_goals import seed_goals
 from demo.seed_partnerships import seed_partnerships
 from partnerhub.models import Membership, User, Workspace
 from partnerhub.tenancy import workspace_context
@@ -152,7 +153,7 @@ def seed_people(seed: WorkspaceSeed, run: SeedRun) -> None:
         )
 
 
-WORKSPACE_STEPS: list[Step] = [seed_organizations, seed_people, seed_partnerships]
+WORKSPACE_STEPS: list[Step] = [seed_organizations, seed_people, seed_partnerships, seed_goals]
 
 
 def seed_demo(*, password: str) -> SeedRun:

@@ -36,8 +36,9 @@ def quiet_service_logs(quiet: bool) -> Iterator[None]:
 
 class Command(BaseCommand):
     help = (
-        "Create the demo workspaces with their organizations, partnerships, commitments and "
-        "agreements, and one user per role (idempotent), then print the logins."
+        "Create the demo workspaces with their organizations, partnerships, commitments, "
+        "agreements, goals, milestones, progress updates and RACI roles, and one user per "
+        "role (idempotent), then print the logins."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -262,11 +262,23 @@ class ActivityEvent(TenantModel):
     here but never UPDATE or DELETE (see partnerhub.db.APPEND_ONLY_TABLES).
     """
 
+    # No database constraint and no cascade: deleting a person or a key must not touch
+    # the append-only trail (the app role may not UPDATE it); actor_label keeps the name.
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     actor_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=254, help_text="Who, as shown at the time")
     action = models.CharField(max_length=10, choices=EventAction.choices)

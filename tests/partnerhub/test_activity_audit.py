@@ -113,3 +113,32 @@ def test_record_event_refuses_an_unknown_action(cast_a: Cast):
         record_event(
             workspace=cast_a.workspace, actor=None, action="edit", target=cast_a.organization
         )
+
+
+def test_deleting_a_person_or_key_leaves_their_events_untouched(cast_a: Cast):
+    """The actor columns carry no cascade: removing an account or a key never has to
+    UPDATE the append-only trail (which the app role may not do on PostgreSQL), and the
+    event still names who acted."""
+    from partnerhub.services.api_keys import api_key_create
+
+    key, _raw = api_key_create(
+        workspace=cast_a.workspace, actor=cast_a.admin, name="BI export", scope="write"
+    )
+    with workspace_context(cast_a.workspace):
+        by_person = _record(cast_a)
+        by_key = record_event(
+            workspace=cast_a.workspace,
+            actor=key,
+            action=EventAction.UPDATE,
+            target=cast_a.organization,
+            changes={"name": ["New", "Newer"]},
+        )
+    person_label = by_person.actor_label
+    person_id = cast_a.coordinator.pk
+    cast_a.coordinator.delete()
+    key.delete()
+    with workspace_context(cast_a.workspace):
+        by_person.refresh_from_db()
+        by_key.refresh_from_db()
+    assert (by_person.actor_user_id, by_person.actor_label) == (person_id, person_label)
+    assert by_key.actor_key_id is not None and by_key.actor_label.startswith("API key BI export")

@@ -12,3 +12,8 @@ class RolesConfig(AppConfig):
 
         register_responsible_orgs_provider(responsible_org_ids_for_milestones)
         register_role_letters_provider(role_letters_for_items)
+
+        # The core's activity trail asks roles where a role assignment is shown.
+        from roles.activity_hooks import register
+
+        register()

@@ -1,20 +1,23 @@
 """The demo goals: milestones at every status (overdue ones, ones due this week), progress
-updates by the demo partner users, a RACI matrix with exactly one deliberate gap per
-partnership, comments, a partner's non-empty "My work", idempotency and RLS safety."""
+updates by the demo partner users spread over past months, a RACI matrix with exactly one
+deliberate gap per partnership, comments, a partner's non-empty "My work", idempotency
+and RLS safety."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from demo.data import WORKSPACES
 from demo.data_goals import GOALS, MAIN_PARTNERSHIPS, PARTNER
 from demo.management.commands.seed_demo import DEMO_PASSWORD
+from demo.seed_goals import HISTORY_DAYS, update_days_ago
 from goals.models import Comment, Milestone, MilestoneStatus, ProgressUpdate, SharedGoal
 from partnerhub.access import WorkspaceAccess
 from partnerhub.models import ActivityEvent, Membership, Role, Workspace
@@ -191,12 +194,89 @@ def test_the_partner_sees_my_work_and_posts_from_it(seeded):
     assert "Free transit passes for every participant" not in page
 
 
+def timestamps() -> dict[str, dict[int, tuple[datetime, datetime]]]:
+    """(created_at, updated_at) of every update and comment, and each milestone's
+    last_update_at, per workspace."""
+    stamps: dict[str, dict[int, tuple[datetime, datetime]]] = {}
+    for workspace in Workspace.objects.order_by("slug"):
+        with workspace_context(workspace):
+            for model in (ProgressUpdate, Comment):
+                rows = model.objects.for_workspace(workspace).values_list(
+                    "pk", "created_at", "updated_at"
+                )
+                stamps[f"{model._meta.model_name}:{workspace.slug}"] = {
+                    pk: (created, updated) for pk, created, updated in rows
+                }
+            milestones = Milestone.objects.for_workspace(workspace).values_list(
+                "pk", "last_update_at", "updated_at"
+            )
+            stamps[f"milestone:{workspace.slug}"] = {
+                pk: (last, updated) for pk, last, updated in milestones
+            }
+    return stamps
+
+
+def test_updates_and_comments_are_spread_over_past_months(seeded):
+    now = timezone.now()
+    for slug, specs in GOALS.items():
+        workspace = seeded[slug]
+        with workspace_context(workspace):
+            updates = list(
+                ProgressUpdate.objects.for_workspace(workspace).select_related("milestone")
+            )
+            comments = list(
+                Comment.objects.for_workspace(workspace).select_related("progress_update")
+            )
+            update_events = ActivityEvent.objects.for_workspace(workspace).filter(
+                object_type="goals.progressupdate"
+            )
+            event_times = list(update_events.values_list("created_at", flat=True))
+        stamps = [u.created_at for u in updates]
+        assert max(stamps) - min(stamps) > timedelta(days=60), slug
+        assert min(stamps) >= now - timedelta(days=HISTORY_DAYS + 1), slug
+        assert all(u.updated_at == u.created_at for u in updates)
+        for comment in comments:
+            assert comment.updated_at == comment.created_at < now
+            if comment.progress_update is not None:  # after the update it answers
+                assert comment.created_at > comment.progress_update.created_at
+        # Newer than any back-dated row: the trail keeps the real time of the seeding.
+        assert min(event_times) > max(stamps)
+        assert min(event_times) > max(c.created_at for c in comments)
+        by_milestone: dict[str, list[ProgressUpdate]] = {}
+        for update in sorted(updates, key=lambda u: u.pk):  # in the order they were posted
+            by_milestone.setdefault(update.milestone.title, []).append(update)
+        for spec in (m for g in specs for m in g.milestones if m.updates):
+            posted = by_milestone[spec.title]
+            assert [u.narrative for u in posted] == [u.narrative for u in spec.updates]
+            times = [u.created_at for u in posted]
+            assert times == sorted(times) and len(set(times)) == len(times), spec.title
+            assert all(t < now - timedelta(days=1) for t in times), spec.title
+            # The milestone's last update is its newest one.
+            assert posted[-1].milestone.last_update_at == times[-1], spec.title
+            comment_times = [
+                c.created_at for c in comments if c.milestone_id == posted[0].milestone_id
+            ]
+            assert comment_times == sorted(comment_times), spec.title
+
+
+def test_update_days_ago():
+    assert update_days_ago(due_day=-12, count=2) == [57, 15]  # a few days before it was due
+    assert update_days_ago(due_day=4, count=2) == [44, 2]  # not due yet: recently
+    assert update_days_ago(due_day=-150, count=2) == [120, 100]  # within four months
+    assert update_days_ago(due_day=-5, count=1) == [8]
+    assert update_days_ago(due_day=0, count=0) == []
+    many = update_days_ago(due_day=-90, count=5)
+    assert many == sorted(many, reverse=True) and many[0] <= HISTORY_DAYS
+
+
 def test_running_twice_creates_nothing_new(db):
     run_seed()
     before = goal_counts()
+    stamps = timestamps()
     assert all(before.values()), before
     output = run_seed()
     assert goal_counts() == before
+    assert timestamps() == stamps  # nothing moved back in time twice
     assert "nothing new" in output
 
 
@@ -247,9 +327,16 @@ def test_seeded_goals_work_under_row_level_security():
                 cursor.execute(f"SELECT count(*), count(DISTINCT workspace_id) FROM {table}")
                 count, workspaces = cursor.fetchone()
                 assert count > 0 and workspaces == 1, table
-    before = goal_counts()
+    before, stamps = goal_counts(), timestamps()
+    for slug in GOALS:  # back-dated under RLS too
+        with workspace_context(Workspace.objects.get(slug=slug)), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT max(created_at) - min(created_at) FROM {ProgressUpdate._meta.db_table}"
+            )
+            assert cursor.fetchone()[0] > timedelta(days=60), slug
     run_seed()
     assert goal_counts() == before
+    assert timestamps() == stamps
 
 
 def test_the_goal_pages_render_the_demo_data(seeded):

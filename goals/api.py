@@ -9,8 +9,9 @@ Accountable for). Objects are looked up before a request body or header is read,
 someone who may not see an object gets a 404 whatever they send.
 
 Milestone writes (PATCH, PUT, DELETE) need ``If-Match`` with the milestone's current
-ETag, which is derived from its version: 428 without it, 412 when it is stale (``*`` is
-refused as stale too: a writer must say which version it read). Progress
+ETag, which is derived from its version: 428 without it, 412 when it is stale. The
+comparison is strong: ``*`` (alone or in a list) and weak ``W/`` tags are refused, so a
+writer must name the exact version it read. Progress
 updates carry ``expected_version`` instead; a stale one is a 409 problem listing what
 changed meanwhile.
 """
@@ -71,8 +72,15 @@ from goals.services import (
     milestone_update,
 )
 from goals.services_updates import comment_post, progress_update_post
-from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, acting_user, etag_matches
+from partnerhub.api.base import (
+    ETagRetrieveMixin,
+    WorkspaceViewSet,
+    acting_user,
+    etag_matches,
+    if_match_passes,
+)
 from partnerhub.api.errors import PROBLEM_CONTENT_TYPE, problem
+from partnerhub.api.filters import IdFilter
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
 from partners.selectors_partnerships import partnership_get
@@ -175,7 +183,7 @@ class GoalsAPIMixin:
 
 
 class GoalFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(
+    partnership = IdFilter(
         field_name="partnership", help_text="Only goals of this partnership (id)."
     )
     status = django_filters.ChoiceFilter(
@@ -286,12 +294,12 @@ class GoalViewSet(GoalsAPIMixin, ETagRetrieveMixin, mixins.ListModelMixin, Works
 
 
 class MilestoneFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(method="filter_all", help_text="Partnership id.")
-    goal = django_filters.NumberFilter(method="filter_all", help_text="Goal id.")
+    partnership = IdFilter(method="filter_all", help_text="Partnership id.")
+    goal = IdFilter(method="filter_all", help_text="Goal id.")
     status = django_filters.ChoiceFilter(
         choices=MilestoneStatus.choices, method="filter_all", help_text="Only this status."
     )
-    responsible_organization = django_filters.NumberFilter(
+    responsible_organization = IdFilter(
         method="filter_all",
         help_text="Only milestones this organization (id) is Responsible or Accountable for.",
     )
@@ -425,7 +433,7 @@ class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
         header = request.headers.get("If-Match")
         if not header:
             raise PreconditionRequired()
-        if not etag_matches(header, milestone_etag(milestone)) or header.strip() == "*":
+        if not if_match_passes(header, milestone_etag(milestone)):
             raise PreconditionFailed()
         return milestone
 
@@ -448,6 +456,8 @@ class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
             )
         except MilestoneConflict as exc:
             raise PreconditionFailed() from exc
+        except Milestone.DoesNotExist as exc:  # deleted while this request ran
+            raise exceptions.NotFound() from exc
         return self._detail(updated)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -467,6 +477,8 @@ class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
             )
         except MilestoneConflict as exc:
             raise PreconditionFailed() from exc
+        except Milestone.DoesNotExist as exc:  # deleted while this request ran
+            raise exceptions.NotFound() from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -474,9 +486,9 @@ class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
 
 
 class ProgressUpdateFilter(django_filters.FilterSet):
-    milestone = django_filters.NumberFilter(field_name="milestone", help_text="Milestone id.")
-    goal = django_filters.NumberFilter(field_name="milestone__goal", help_text="Goal id.")
-    partnership = django_filters.NumberFilter(field_name="partnership", help_text="Partnership id.")
+    milestone = IdFilter(field_name="milestone", help_text="Milestone id.")
+    goal = IdFilter(field_name="milestone__goal", help_text="Goal id.")
+    partnership = IdFilter(field_name="partnership", help_text="Partnership id.")
 
     class Meta:
         model = ProgressUpdate
@@ -553,6 +565,8 @@ class ProgressUpdateViewSet(
                 milestone=milestone,
                 **data,
             )
+        except Milestone.DoesNotExist as exc:  # deleted while this request ran
+            raise exceptions.NotFound() from exc
         except MilestoneConflict as conflict:
             body = problem(
                 409,
@@ -593,8 +607,8 @@ class MilestoneProgressUpdateViewSet(ProgressUpdateViewSet):
 
 
 class CommentFilter(django_filters.FilterSet):
-    milestone = django_filters.NumberFilter(field_name="milestone", help_text="Milestone id.")
-    goal = django_filters.NumberFilter(field_name="milestone__goal", help_text="Goal id.")
+    milestone = IdFilter(field_name="milestone", help_text="Milestone id.")
+    goal = IdFilter(field_name="milestone__goal", help_text="Goal id.")
 
     class Meta:
         model = Comment

@@ -8,17 +8,21 @@ from typing import Any
 from django import forms
 
 from goals.models import Milestone, MilestoneStatus, SharedGoal
+from partnerhub.api.filters import MAX_ID
 from partners.forms_partnerships import DateInput, attach_errors
 from partners.models import SDG_NAMES
 
 __all__ = [
     "CommentForm",
     "GoalForm",
+    "MilestoneDeleteForm",
+    "MilestoneEditForm",
     "MilestoneForm",
     "ProgressUpdateForm",
     "attach_errors",
 ]
 
+MAX_VERSION = 2**31 - 1  # Milestone.version is a 32-bit integer
 SDG_CHOICES = [(number, f"{number}. {name}") for number, name in SDG_NAMES.items()]
 
 
@@ -58,7 +62,37 @@ class MilestoneForm(forms.Form):
     percent_complete = forms.IntegerField(
         label="Percent complete", min_value=0, max_value=100, initial=0
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+VERSION_MISSING = "The form lost the version you saw: reload the page and make your change again."
+
+
+def version_field() -> forms.IntegerField:
+    """The milestone version a form was written against: required, so a post without it
+    can never skip the stale check."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=MAX_VERSION,
+        error_messages={
+            "required": VERSION_MISSING,
+            "invalid": VERSION_MISSING,
+            "min_value": VERSION_MISSING,
+            "max_value": VERSION_MISSING,
+        },
+    )
+
+
+class MilestoneEditForm(MilestoneForm):
+    """Editing an existing milestone: the version the person saw is required."""
+
+    version = version_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "version" in self.errors:  # hidden: tell the person above the form
+            self.add_error(None, VERSION_MISSING)
+        return cleaned
 
     @staticmethod
     def initial_for(milestone: Milestone) -> dict[str, Any]:
@@ -92,10 +126,20 @@ class ProgressUpdateForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Your comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Set on a reply to one of the milestone's progress updates (the reply form).
+    progress_update = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
+
+
+class MilestoneDeleteForm(forms.Form):
+    """The delete button's hidden version: a milestone changed meanwhile is not deleted."""
+
+    version = version_field()

@@ -188,7 +188,8 @@ def comment_list(
     milestone: int | object | None = None,
     goal: int | object | None = None,
 ) -> QuerySet[Comment]:
-    """Visible comments, oldest first, with author, key and milestone. One query."""
+    """Visible comments, oldest first, with author, key, milestone and the update they
+    reply to (if any). One query."""
     comments = _visible(
         Comment.objects.for_workspace(workspace), workspace=workspace, access=access
     )
@@ -196,7 +197,9 @@ def comment_list(
         comments = comments.filter(milestone=milestone)
     if goal is not None:
         comments = comments.filter(milestone__goal=goal)
-    return comments.select_related("author", "author_key", "milestone").order_by("created_at", "id")
+    return comments.select_related("author", "author_key", "milestone", "progress_update").order_by(
+        "created_at", "id"
+    )
 
 
 @dataclass(frozen=True)

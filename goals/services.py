@@ -9,6 +9,7 @@ checked by the views with ``Action.EDIT_CONTENT``.
 Milestones carry a ``version`` that grows by one on every change. A change made against
 a version that is no longer current is refused with ``MilestoneConflict`` (carrying the
 current milestone and the progress updates made since): nothing is silently overwritten.
+A milestone deleted meanwhile raises ``Milestone.DoesNotExist`` (views answer 404).
 
 Percent complete and "done" go together: a milestone marked done is 100 % complete (its
 percentage is set to 100), and 100 % with any other status is refused -- mark it done, or
@@ -285,8 +286,19 @@ def updates_since(
     )
 
 
+def current_milestone(*, workspace: Workspace, milestone_id: int) -> Milestone:
+    """The milestone as stored now; ``Milestone.DoesNotExist`` when it was deleted
+    meanwhile (callers answer 404)."""
+    current = Milestone.objects.for_workspace(workspace).filter(pk=milestone_id).first()
+    if current is None:
+        raise Milestone.DoesNotExist(f"Milestone {milestone_id} was deleted meanwhile.")
+    return current
+
+
 def raise_conflict(*, workspace: Workspace, milestone_id: int, expected_version: int) -> None:
-    current = Milestone.objects.for_workspace(workspace).get(pk=milestone_id)
+    """MilestoneConflict with the current milestone, or Milestone.DoesNotExist if it is
+    gone."""
+    current = current_milestone(workspace=workspace, milestone_id=milestone_id)
     raise MilestoneConflict(
         milestone=current,
         expected_version=expected_version,
@@ -370,7 +382,7 @@ def milestone_update(
     check_in_workspace(workspace, milestone, "milestone", "Choose a milestone of this workspace.")
     version = milestone.version if expected_version is None else expected_version
     with transaction.atomic():
-        current = Milestone.objects.for_workspace(workspace).get(pk=milestone.pk)
+        current = current_milestone(workspace=workspace, milestone_id=milestone.pk)
         if current.version != version:
             raise_conflict(workspace=workspace, milestone_id=current.pk, expected_version=version)
         given: dict[str, Any] = {

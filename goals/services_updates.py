@@ -30,6 +30,7 @@ from goals.services import (
     apply_milestone_change,
     completed_on_for,
     consistent_progress,
+    current_milestone,
     goal_refresh_status,
     raise_conflict,
 )
@@ -133,7 +134,7 @@ def progress_update_post(
     status, percent = consistent_progress(status=status, percent_complete=percent_complete)
 
     with transaction.atomic():
-        current = Milestone.objects.for_workspace(workspace).get(pk=milestone.pk)
+        current = current_milestone(workspace=workspace, milestone_id=milestone.pk)
         if current.version != version:
             raise_conflict(workspace=workspace, milestone_id=current.pk, expected_version=version)
         # ``current`` is the milestone at ``version``: every change bumps the version, so

@@ -12,20 +12,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from goals.forms import (
     CommentForm,
     GoalForm,
+    MilestoneDeleteForm,
+    MilestoneEditForm,
     MilestoneForm,
     ProgressUpdateForm,
     attach_errors,
 )
 from goals.hooks import role_letters
-from goals.models import Milestone, SharedGoal
+from goals.models import Comment, Milestone, MilestoneStatus, ProgressUpdate, SharedGoal
 from goals.selectors import (
     comment_list,
     goal_get,
@@ -33,6 +36,7 @@ from goals.selectors import (
     goal_page,
     is_overdue,
     milestone_get,
+    progress_update_get,
     progress_update_list,
 )
 from goals.services import (
@@ -54,6 +58,43 @@ from partners.views.partnerships import PartnershipViewMixin
 
 def _url(name: str, workspace_slug: str, pk: int) -> str:
     return reverse(name, kwargs={"workspace_slug": workspace_slug, "pk": pk})
+
+
+GONE = "This milestone was deleted while you were working on it."
+PROGRESS_FIELDS = ("status", "percent_complete")
+EDIT_FIELDS = ("title", "due_date", "status", "percent_complete")
+FIELD_LABELS = {
+    "title": "Title",
+    "due_date": "Due date",
+    "status": "Status",
+    "percent_complete": "Percent complete",
+}
+
+
+def _shown(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field == "status":
+        return str(MilestoneStatus(value).label) if value in MilestoneStatus.values else str(value)
+    if field == "percent_complete":
+        return f"{value}%"
+    if field == "due_date":
+        return date_format(value, "j M Y")
+    return str(value)
+
+
+def conflict_rows(
+    conflict: MilestoneConflict, yours: dict[str, Any], fields: tuple[str, ...]
+) -> list[tuple[str, str, str]]:
+    """(label, the current value, the value the person sent) for the conflict summary."""
+    return [
+        (
+            FIELD_LABELS[field],
+            _shown(field, getattr(conflict.milestone, field)),
+            _shown(field, yours.get(field)),
+        )
+        for field in fields
+    ]
 
 
 # --- A partnership's goals ------------------------------------------------------------------
@@ -227,11 +268,12 @@ class MilestoneCreateView(GoalViewMixin, FormView):
         return context
 
     def form_valid(self, form: MilestoneForm) -> HttpResponse:
-        data = dict(form.cleaned_data)
-        data.pop("version", None)
         try:
             milestone_create(
-                workspace=self.workspace, actor=self.request.user, goal=self.goal, **data
+                workspace=self.workspace,
+                actor=self.request.user,
+                goal=self.goal,
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -274,12 +316,18 @@ class MilestoneDetailView(MilestoneViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(self.milestone_context())
         workspace, access, milestone = self.workspace, self.access, self.milestone
+        updates = list(
+            progress_update_list(workspace=workspace, access=access, milestone=milestone)
+        )
+        comments, replies = _split_replies(
+            comment_list(workspace=workspace, access=access, milestone=milestone), updates
+        )
         context.update(
-            updates=list(
-                progress_update_list(workspace=workspace, access=access, milestone=milestone)
-            ),
-            comments=list(comment_list(workspace=workspace, access=access, milestone=milestone)),
+            update_rows=[(update, replies.get(update.pk, [])) for update in updates],
+            comments=comments,
             comment_form=kwargs.get("comment_form") or CommentForm(),
+            reply_form=kwargs.get("reply_form"),
+            reply_to=kwargs.get("reply_to"),
             can_update=can_post_update(workspace=workspace, access=access, milestone=milestone),
             can_comment=can_comment(
                 workspace=workspace, access=access, partnership_id=milestone.partnership_id
@@ -289,13 +337,47 @@ class MilestoneDetailView(MilestoneViewMixin, TemplateView):
         return context
 
 
+def _split_replies(
+    comments: Any, updates: list[ProgressUpdate]
+) -> tuple[list[Comment], dict[int, list[Comment]]]:
+    """The milestone's comments, and the replies to each shown update (oldest first)."""
+    shown = {update.pk for update in updates}
+    general: list[Comment] = []
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.progress_update_id in shown:
+            replies.setdefault(comment.progress_update_id, []).append(comment)
+        else:
+            general.append(comment)
+    return general, replies
+
+
 class CommentCreateView(MilestoneDetailView):
+    """A comment on the milestone, or (with ``progress_update``) a reply to one of its
+    progress updates; an update of another milestone, or one the caller may not see, is a
+    404."""
+
     http_method_names = ["post"]
+
+    def reply_target(self, form: CommentForm) -> ProgressUpdate | None:
+        if "progress_update" in form.errors:
+            raise Http404("No such progress update.")
+        pk = form.cleaned_data.get("progress_update") if hasattr(form, "cleaned_data") else None
+        if pk is None:
+            return None
+        update = get_or_404(
+            progress_update_get, workspace=self.workspace, access=self.access, pk=pk
+        )
+        if update.milestone_id != self.milestone.pk:
+            raise Http404("That update belongs to another milestone.")
+        return update
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         milestone = self.load_milestone()
         form = CommentForm(request.POST)
-        if form.is_valid():
+        valid = form.is_valid()
+        reply_to = self.reply_target(form)
+        if valid:
             try:
                 comment_post(
                     workspace=self.workspace,
@@ -303,14 +385,20 @@ class CommentCreateView(MilestoneDetailView):
                     access=self.access,
                     milestone=milestone,
                     body=form.cleaned_data["body"],
+                    progress_update=reply_to,
                 )
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "Comment posted.")
+                messages.success(request, "Reply posted." if reply_to else "Comment posted.")
                 url = _url("milestone_detail", self.workspace.slug, milestone.pk)
-                return HttpResponseRedirect(url + "#comments")
-        return self.render_to_response(self.get_context_data(comment_form=form, **kwargs))
+                anchor = f"#update-{reply_to.pk}" if reply_to else "#comments"
+                return HttpResponseRedirect(url + anchor)
+        if reply_to is not None:
+            context = self.get_context_data(reply_form=form, reply_to=reply_to.pk, **kwargs)
+        else:
+            context = self.get_context_data(comment_form=form, **kwargs)
+        return self.render_to_response(context)
 
 
 class MilestoneUpdateView(MilestoneViewMixin, FormView):
@@ -364,6 +452,8 @@ class MilestoneUpdateView(MilestoneViewMixin, FormView):
         except ValidationError as exc:
             attach_errors(form, exc)
             return self.form_invalid(form)
+        except Milestone.DoesNotExist as exc:
+            raise Http404(GONE) from exc
         except MilestoneConflict as conflict:
             return self.show_conflict(form, conflict)
         messages.success(self.request, "Update posted.")
@@ -379,15 +469,22 @@ class MilestoneUpdateView(MilestoneViewMixin, FormView):
         data["version"] = str(conflict.milestone.version)
         fresh = ProgressUpdateForm(data)
         fresh.is_valid()
-        response = self.render_to_response(self.get_context_data(form=fresh))
+        context = self.get_context_data(form=fresh)
+        context["conflict_rows"] = conflict_rows(conflict, fresh.cleaned_data, PROGRESS_FIELDS)
+        response = self.render_to_response(context)
         response.status_code = 409
         return response
 
 
 class MilestoneEditView(MilestoneViewMixin, FormView):
+    """The coordinators' milestone form, against the version they loaded. When the
+    milestone changed meanwhile, nothing is saved: the form comes back with their edits
+    on the current version, except status and percent complete, which take the current
+    values (re-applying must never silently undo a partner's progress update)."""
+
     required_action = Action.EDIT_CONTENT
     template_name = "goals/milestone_form.html"
-    form_class = MilestoneForm
+    form_class = MilestoneEditForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.conflict: MilestoneConflict | None = None
@@ -402,7 +499,7 @@ class MilestoneEditView(MilestoneViewMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
-        return MilestoneForm.initial_for(self.milestone)
+        return MilestoneEditForm.initial_for(self.milestone)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -410,9 +507,14 @@ class MilestoneEditView(MilestoneViewMixin, FormView):
         context["conflict"] = self.conflict
         return context
 
-    def form_valid(self, form: MilestoneForm) -> HttpResponse:
+    def form_invalid(self, form: MilestoneEditForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+    def form_valid(self, form: MilestoneEditForm) -> HttpResponse:
         data = dict(form.cleaned_data)
-        version = data.pop("version", None) or self.milestone.version
+        version = data.pop("version")
         try:
             milestone_update(
                 workspace=self.workspace,
@@ -424,33 +526,64 @@ class MilestoneEditView(MilestoneViewMixin, FormView):
         except ValidationError as exc:
             attach_errors(form, exc)
             return self.form_invalid(form)
+        except Milestone.DoesNotExist as exc:
+            raise Http404(GONE) from exc
         except MilestoneConflict as conflict:
-            self.conflict = conflict
-            self.milestone = conflict.milestone
-            posted = self.request.POST.copy()
-            posted["version"] = str(conflict.milestone.version)
-            fresh = MilestoneForm(posted)
-            fresh.is_valid()
-            response = self.render_to_response(self.get_context_data(form=fresh))
-            response.status_code = 409
-            return response
+            return self.show_conflict(form, conflict)
         messages.success(self.request, "Milestone saved.")
         return HttpResponseRedirect(
             _url("milestone_detail", self.workspace.slug, self.milestone.pk)
         )
 
+    def show_conflict(self, form: MilestoneEditForm, conflict: MilestoneConflict) -> HttpResponse:
+        """Their edits on the current version; status and percent complete as they are now
+        (progress posted meanwhile is kept), with a summary of what changed."""
+        self.conflict = conflict
+        self.milestone = current = conflict.milestone
+        posted = self.request.POST.copy()
+        posted["version"] = str(current.version)
+        posted["status"] = current.status
+        posted["percent_complete"] = str(current.percent_complete)
+        fresh = MilestoneEditForm(posted)
+        fresh.is_valid()
+        context = self.get_context_data(form=fresh)
+        context["conflict_rows"] = conflict_rows(conflict, form.cleaned_data, EDIT_FIELDS)
+        context["kept_current_progress"] = True
+        response = self.render_to_response(context)
+        response.status_code = 409
+        return response
+
 
 class MilestoneDeleteView(MilestoneViewMixin, View):
+    """Deletes the milestone only if it is still at the version the page showed."""
+
     required_action = Action.EDIT_CONTENT
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         milestone = self.load_milestone()
         goal_id = milestone.goal_id
+        here = _url("milestone_detail", self.workspace.slug, milestone.pk)
+        form = MilestoneDeleteForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Nothing was deleted: reload the page and try again.")
+            return HttpResponseRedirect(here)
         try:
-            milestone_delete(workspace=self.workspace, actor=request.user, milestone=milestone)
+            milestone_delete(
+                workspace=self.workspace,
+                actor=request.user,
+                milestone=milestone,
+                expected_version=form.cleaned_data["version"],
+            )
+        except Milestone.DoesNotExist:
+            messages.info(request, "The milestone had already been deleted.")
+            return HttpResponseRedirect(_url("goal_detail", self.workspace.slug, goal_id))
         except MilestoneConflict:
-            messages.error(request, "The milestone changed meanwhile; look again before deleting.")
-            return HttpResponseRedirect(_url("milestone_detail", self.workspace.slug, milestone.pk))
+            messages.error(
+                request,
+                "The milestone changed since you loaded the page, so it was not deleted. "
+                "Look at it again before deleting.",
+            )
+            return HttpResponseRedirect(here)
         messages.success(request, "Milestone deleted.")
         return HttpResponseRedirect(_url("goal_detail", self.workspace.slug, goal_id))

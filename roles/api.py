@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, acting_user, etag_for
+from partnerhub.api.filters import IdFilter
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
 from roles.models import Raci, RoleAssignment
@@ -54,14 +55,12 @@ IF_NONE_MATCH = OpenApiParameter(
 
 
 class RoleAssignmentFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(
+    partnership = IdFilter(
         field_name="partnership", help_text="Only roles in this partnership (id)."
     )
-    goal = django_filters.NumberFilter(field_name="goal", help_text="Only roles on this goal.")
-    milestone = django_filters.NumberFilter(
-        field_name="milestone", help_text="Only roles on this milestone (id)."
-    )
-    organization = django_filters.NumberFilter(
+    goal = IdFilter(field_name="goal", help_text="Only roles on this goal.")
+    milestone = IdFilter(field_name="milestone", help_text="Only roles on this milestone (id).")
+    organization = IdFilter(
         field_name="organization", help_text="Only roles of this organization (id)."
     )
     raci = django_filters.ChoiceFilter(choices=Raci.choices, help_text="Only this letter.")

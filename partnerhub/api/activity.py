@@ -18,7 +18,7 @@ from rest_framework import mixins, serializers
 from rest_framework.filters import BaseFilterBackend
 
 from partnerhub.api.base import WorkspaceViewSet
-from partnerhub.api.filters import UpdatedSinceFilter
+from partnerhub.api.filters import IdFilter, UpdatedSinceFilter
 from partnerhub.api.pagination import CursorPagination
 from partnerhub.models import ActivityEvent, EventAction
 from partnerhub.permissions import Action
@@ -37,23 +37,19 @@ class ActivityCursorPagination(CursorPagination):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(
+    partnership = IdFilter(
         field_name="partnership_id", help_text="Only events of this partnership (id)."
     )
     object_type = django_filters.CharFilter(
         help_text="Only events about this type of object, as app_label.model "
         "(e.g. partners.partnership)."
     )
-    object_id = django_filters.NumberFilter(
-        help_text="Only events about the object with this id (with object_type)."
-    )
+    object_id = IdFilter(help_text="Only events about the object with this id (with object_type).")
     action = django_filters.ChoiceFilter(choices=EventAction.choices, help_text="Only this action.")
-    actor_user = django_filters.NumberFilter(
+    actor_user = IdFilter(
         field_name="actor_user_id", help_text="Only events by this person (user id)."
     )
-    actor_key = django_filters.NumberFilter(
-        field_name="actor_key_id", help_text="Only events by this API key (id)."
-    )
+    actor_key = IdFilter(field_name="actor_key_id", help_text="Only events by this API key (id).")
     since = django_filters.IsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",

@@ -84,10 +84,22 @@ def etag_for(data: Any) -> str:
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match: weak comparison (``W/`` ignored), ``*`` matches any current object."""
     if not header:
         return False
     candidates = [part.strip().removeprefix("W/") for part in header.split(",")]
     return "*" in candidates or etag in candidates
+
+
+def if_match_passes(header: str | None, etag: str) -> bool:
+    """If-Match on a write: strong comparison, and ``*`` is refused (alone or in a list),
+    so a writer must name the exact version it read. A weak ``W/`` tag never matches."""
+    if not header:
+        return False
+    candidates = [part.strip() for part in header.split(",")]
+    if "*" in candidates:
+        return False
+    return not etag.startswith("W/") and etag in candidates
 
 
 class ETagRetrieveMixin(mixins.RetrieveModelMixin):

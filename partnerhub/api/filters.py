@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
+import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
+
+MAX_ID = 2**63 - 1  # the largest value of a 64-bit primary key
 
 
 def parse_since(value: str) -> datetime:
@@ -50,3 +57,17 @@ class UpdatedSinceFilter(BaseFilterBackend):
                 "schema": {"type": "string", "format": "date-time"},
             }
         ]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An object id in a query string: a whole number from 1 to the largest database id.
+    Decimals, exponents and out-of-range numbers are a 400 problem, never a database
+    error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ from partnerhub.api.base import (
     acting_user,
     etag_for,
 )
+from partnerhub.api.filters import IdFilter
 from partnerhub.api.serializers import (
     MeApiKeySerializer,
     MemberSerializer,
@@ -176,7 +177,7 @@ class MemberFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=Role.choices, help_text="Only members with this role."
     )
-    organization = django_filters.NumberFilter(
+    organization = IdFilter(
         field_name="organization", help_text="Only partners representing this organization (id)."
     )
 

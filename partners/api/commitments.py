@@ -21,6 +21,7 @@ from partnerhub.api.base import (
     etag_for,
     etag_matches,
 )
+from partnerhub.api.filters import IdFilter
 from partners.api.partnerships import (
     COMMITMENT_ID,
     COMMITMENT_PK,
@@ -54,9 +55,9 @@ from partners.services.commitments import commitment_create, commitment_update, 
 
 
 class CommitmentFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership", help_text="Partnership id.")
-    member = django_filters.NumberFilter(field_name="member", help_text="Membership id.")
-    organization = django_filters.NumberFilter(
+    partnership = IdFilter(field_name="partnership", help_text="Partnership id.")
+    member = IdFilter(field_name="member", help_text="Membership id.")
+    organization = IdFilter(
         field_name="member__organization", help_text="Organization id of the member."
     )
     kind = django_filters.ChoiceFilter(choices=CommitmentKind.choices, help_text="Only this kind.")

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet
+from partnerhub.api.filters import IdFilter
 from partners.api.partnerships import (
     CSV_NOTE,
     DOCUMENT_ID,
@@ -37,7 +38,7 @@ from partners.uploads import attachment_response
 
 
 class DocumentFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership", help_text="Partnership id.")
+    partnership = IdFilter(field_name="partnership", help_text="Partnership id.")
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices, help_text="Only this kind.")
 
     class Meta:

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet
+from partnerhub.api.filters import IdFilter
 from partners.api.partnerships import (
     CSV_NOTE,
     FORMAT,
@@ -45,10 +46,10 @@ from partners.services.partnerships import (
 
 
 class PartnershipMemberFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(
+    partnership = IdFilter(
         field_name="partnership", help_text="Only memberships of this partnership (id)."
     )
-    organization = django_filters.NumberFilter(
+    organization = IdFilter(
         field_name="organization", help_text="Only memberships of this organization (id)."
     )
     current = django_filters.BooleanFilter(

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, acting_user, etag_for
+from partnerhub.api.filters import IdFilter
 from partnerhub.api.renderers import CSVRenderer
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
@@ -145,7 +146,7 @@ class PartnershipFilter(django_filters.FilterSet):
     model = django_filters.ChoiceFilter(
         choices=PartnershipModel.choices, help_text="Only this model."
     )
-    organization = django_filters.NumberFilter(
+    organization = IdFilter(
         method="filter_organization",
         help_text="Only partnerships this organization (id) is a current member of.",
     )

@@ -190,6 +190,124 @@ def test_milestone_writes_require_if_match(cast_a, milestone, tenant):
         assert not Milestone.objects.filter(pk=milestone.pk).exists()
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        '"stale", *',
+        "*, {etag}",
+        "W/{etag}",
+        '"other", W/{etag}',
+    ],
+)
+def test_if_match_refuses_star_in_a_list_and_weak_tags(cast_a, milestone, tenant, header):
+    """If-Match on a milestone write compares strongly and never accepts ``*``: the writer
+    must name the version it read."""
+    client, _ = key_client(cast_a)
+    detail = api("api_milestone-detail", cast_a, pk=milestone.pk)
+    etag = client.get(detail)["ETag"]
+    sent = header.format(etag=etag)
+    patched = send(client, "patch", detail, {"title": "Renamed"}, **{"If-Match": sent})
+    assert patched.status_code == 412, sent
+    assert patched["Content-Type"] == PROBLEM
+    assert client.delete(detail, headers={"If-Match": sent}).status_code == 412
+    with tenant(cast_a.workspace):
+        stored = Milestone.objects.get(pk=milestone.pk)
+    assert (stored.title, stored.version) == ("Survey done", 1)
+    # A list naming the current (strong) ETag among others is fine.
+    ok = send(client, "patch", detail, {"title": "Renamed"}, **{"If-Match": f'"x", {etag}'})
+    assert ok.status_code == 200, ok.content
+
+
+def test_put_without_if_match_is_a_428(cast_a, milestone):
+    client, _ = key_client(cast_a)
+    detail = api("api_milestone-detail", cast_a, pk=milestone.pk)
+    data = {"title": "Again", "due_date": milestone.due_date.isoformat()}
+    response = send(client, "put", detail, data)
+    assert response.status_code == 428
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_if_none_match_on_get_stays_weak(cast_a, milestone):
+    client, _ = key_client(cast_a)
+    detail = api("api_milestone-detail", cast_a, pk=milestone.pk)
+    etag = client.get(detail)["ETag"]
+    assert client.get(detail, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(detail, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "partnership=99999999999999999999",
+        "goal=1e30",
+        "goal=1.5",
+        "partnership=0",
+        "partnership=-3",
+        "responsible_organization=abc",
+        "goal=9223372036854775808",
+    ],
+)
+def test_bad_id_filters_are_a_400_problem(cast_a, milestone, query):
+    client, _ = key_client(cast_a, ApiKeyScope.READ)
+    response = client.get(api("api_milestone-list", cast_a) + "?" + query)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == PROBLEM
+    assert query.split("=", 1)[0] in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("name", "filters"),
+    [
+        ("api_goal-list", ["partnership"]),
+        ("api_progress_update-list", ["milestone", "goal", "partnership"]),
+        ("api_comment-list", ["milestone", "goal"]),
+    ],
+)
+def test_bad_id_filters_on_the_other_goal_lists(cast_a, milestone, name, filters):
+    client, _ = key_client(cast_a, ApiKeyScope.READ)
+    for field in filters:
+        for value in ("1e30", "99999999999999999999", "2.5", "0"):
+            response = client.get(api(name, cast_a) + f"?{field}={value}")
+            assert response.status_code == 400, (name, field, value)
+            assert field in response.json()["errors"]
+        largest = client.get(api(name, cast_a) + f"?{field}=9223372036854775807")
+        assert largest.status_code == 200
+        assert largest.json()["results"] == []
+
+
+def test_milestone_deleted_mid_request_is_a_404(cast_a, milestone, monkeypatch, tenant):
+    """The milestone disappears between the access check and the write: 404, not 500."""
+    from goals import api as goals_api
+
+    client, _ = key_client(cast_a)
+    detail = api("api_milestone-detail", cast_a, pk=milestone.pk)
+    etag = client.get(detail)["ETag"]
+    original = goals_api.milestone_get
+
+    def get_then_vanish(**kwargs):  # type: ignore[no-untyped-def]
+        found = original(**kwargs)
+        Milestone.objects.filter(pk=found.pk).delete()
+        return found
+
+    monkeypatch.setattr(goals_api, "milestone_get", get_then_vanish)
+    patched = send(client, "patch", detail, {"title": "Renamed"}, **{"If-Match": etag})
+    assert patched.status_code == 404
+    assert patched["Content-Type"] == PROBLEM
+    posted = send(
+        client,
+        "post",
+        api("api_progress_update-list", cast_a),
+        {
+            "milestone": milestone.pk,
+            "expected_version": 1,
+            "status": "in_progress",
+            "percent_complete": 10,
+            "narrative": "Step",
+        },
+    )
+    assert posted.status_code == 404
+
+
 def test_another_workspace_gets_404_before_any_precondition(cast_a, cast_b, milestone):
     client, _ = key_client(cast_b)
     for slug_cast in (cast_a, cast_b):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import Milestone, MilestoneStatus, ProgressUpdate, SharedGoal
+from goals.models import Comment, Milestone, MilestoneStatus, ProgressUpdate, SharedGoal
 from goals.services_updates import comment_post, progress_update_post
 from partnerhub.models import ActivityEvent
 from tests.goals.helpers import access_of, make_goal, make_milestone, make_partnership
@@ -316,3 +316,227 @@ def test_goal_page_shows_who_does_what(cast_a, setup, tenant):
     assert f"{cast_a.organization.name}: Accountable for this goal" in html
     assert f'<abbr title="Responsible">R</abbr>: {cast_a.organization.name}' in html
     assert url("raci_matrix", cast_a, pk=goal.partnership_id) in html
+
+
+# --- Review fixes: version checks, replies, conflicts, deletes ------------------------------
+
+
+def _edit_form(milestone: Milestone, **values):  # type: ignore[no-untyped-def]
+    data = {
+        "title": milestone.title,
+        "description": "",
+        "due_date": milestone.due_date.isoformat(),
+        "status": milestone.status,
+        "percent_complete": str(milestone.percent_complete),
+        "version": str(milestone.version),
+    }
+    data.update(values)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize("version", [None, "", "0", "-1", "abc"])
+def test_milestone_edit_without_a_version_never_saves(cast_a, setup, tenant, version):
+    _, first, _ = setup
+    client = cast_a.client("coordinator")
+    # Someone else changes the milestone first: a post without a version must not win.
+    assert (
+        client.post(
+            url("milestone_edit", cast_a, pk=first.pk), _edit_form(first, title="Theirs")
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        url("milestone_edit", cast_a, pk=first.pk), _edit_form(first, title="Mine", version=version)
+    )
+    assert response.status_code in (400, 409)
+    assert "reload the page" in response.content.decode()
+    with tenant(cast_a.workspace):
+        stored = Milestone.objects.get(pk=first.pk)
+    assert (stored.title, stored.version) == ("Theirs", 2)
+
+
+def test_reply_to_a_progress_update(cast_a, setup, tenant):
+    _, first, second = setup
+    with tenant(cast_a.workspace):
+        coordinator = access_of(cast_a, "coordinator")
+        update = progress_update_post(
+            workspace=cast_a.workspace,
+            actor=cast_a.coordinator,
+            access=coordinator,
+            milestone=first,
+            expected_version=1,
+            status=MilestoneStatus.IN_PROGRESS,
+            percent_complete=20,
+            narrative="Survey half done.",
+        )
+    client = cast_a.client("partner")
+    page = client.get(url("milestone_detail", cast_a, pk=first.pk)).content.decode()
+    assert f'<label for="reply-{update.pk}">Reply to this update</label>' in page
+    assert f'name="progress_update" value="{update.pk}"' in page
+
+    response = client.post(
+        url("milestone_comment", cast_a, pk=first.pk),
+        {"body": "Which schools are left?", "progress_update": str(update.pk)},
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#update-{update.pk}")
+    with tenant(cast_a.workspace):
+        reply = Comment.objects.get(body="Which schools are left?")
+    assert (reply.progress_update_id, reply.milestone_id) == (update.pk, first.pk)
+
+    html = client.get(url("milestone_detail", cast_a, pk=first.pk)).content.decode()
+    thread = html.split(f'id="update-{update.pk}"', 1)[1].split("</section>", 1)[0]
+    assert "Survey half done." in thread and "Which schools are left?" in thread
+    comments = html.split('id="comments"', 1)[1]
+    assert "Which schools are left?" not in comments  # shown under its update only
+    goal_page = client.get(url("goal_detail", cast_a, pk=first.goal_id)).content.decode()
+    assert "In reply to the update of" in goal_page
+
+    # An update of another milestone, an unknown one or a malformed id: 404, nothing saved.
+    wrong = client.post(
+        url("milestone_comment", cast_a, pk=second.pk),
+        {"body": "Misplaced", "progress_update": str(update.pk)},
+    )
+    assert wrong.status_code == 404
+    for bad in ("999999", "abc", "0", "99999999999999999999"):
+        response = client.post(
+            url("milestone_comment", cast_a, pk=first.pk),
+            {"body": "Misplaced", "progress_update": bad},
+        )
+        assert response.status_code == 404, bad
+    with tenant(cast_a.workspace):
+        assert not Comment.objects.filter(body="Misplaced").exists()
+
+    # An empty reply stays on the page with its error next to that update's form.
+    empty = client.post(
+        url("milestone_comment", cast_a, pk=first.pk),
+        {"body": " ", "progress_update": str(update.pk)},
+    )
+    assert empty.status_code == 200
+    assert f'aria-describedby="reply-{update.pk}-error"' in empty.content.decode()
+
+
+def _milestone_page_queries(cast, milestone) -> int:  # type: ignore[no-untyped-def]
+    client = cast.client("partner")
+    client.get(url("milestone_detail", cast, pk=milestone.pk))  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("milestone_detail", cast, pk=milestone.pk))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_milestone_page_query_count_does_not_grow_with_replies(cast_a, setup, tenant):
+    _, first, second = setup
+    with tenant(cast_a.workspace):
+        coordinator = access_of(cast_a, "coordinator")
+        for index in range(6):
+            update = progress_update_post(
+                workspace=cast_a.workspace,
+                actor=cast_a.coordinator,
+                access=coordinator,
+                milestone=second,
+                expected_version=index + 1,
+                status=MilestoneStatus.IN_PROGRESS,
+                percent_complete=index * 10,
+                narrative=f"Step {index}",
+            )
+            for _ in range(2):
+                comment_post(
+                    workspace=cast_a.workspace,
+                    actor=cast_a.coordinator,
+                    access=coordinator,
+                    milestone=second,
+                    body="Noted",
+                    progress_update=update,
+                )
+    assert _milestone_page_queries(cast_a, first) == _milestone_page_queries(cast_a, second)
+
+
+def test_reapplying_an_edit_keeps_the_progress_posted_meanwhile(cast_a, setup, responsible, tenant):
+    """The coordinator loads the edit form, a partner posts progress, the coordinator
+    saves: conflict; re-applying keeps the partner's status and percent."""
+    _, first, _ = setup
+    responsible({first.pk: {cast_a.organization.pk}})
+    coordinator = cast_a.client("coordinator")
+    loaded = _edit_form(first, title="Baseline survey (all districts)")
+    assert coordinator.get(url("milestone_edit", cast_a, pk=first.pk)).status_code == 200
+
+    partner = cast_a.client("partner")
+    progress = _update_form(first, narrative="Half the schools surveyed.", percent_complete="50")
+    assert partner.post(url("milestone_update", cast_a, pk=first.pk), progress).status_code == 302
+
+    conflict = coordinator.post(url("milestone_edit", cast_a, pk=first.pk), loaded)
+    assert conflict.status_code == 409
+    html = conflict.content.decode()
+    assert "Half the schools surveyed." in html  # the update made meanwhile
+    assert "The milestone now, next to what you sent" in html
+    assert "<td>In progress</td>" in html and "<strong>Not started</strong>" in html
+    assert "<td>50%</td>" in html
+    # The re-apply form: the coordinator's title, the current status and percent.
+    assert 'value="Baseline survey (all districts)"' in html
+    assert 'name="percent_complete" value="50"' in html
+    assert re.search(r'<option value="in_progress" selected>', html)
+    assert 'name="version" value="2"' in html
+
+    reapplied = {
+        **loaded,
+        "status": MilestoneStatus.IN_PROGRESS,
+        "percent_complete": "50",
+        "version": "2",
+    }
+    assert (
+        coordinator.post(url("milestone_edit", cast_a, pk=first.pk), reapplied).status_code == 302
+    )
+    with tenant(cast_a.workspace):
+        stored = Milestone.objects.get(pk=first.pk)
+    assert (stored.title, stored.status, stored.percent_complete, stored.version) == (
+        "Baseline survey (all districts)",
+        MilestoneStatus.IN_PROGRESS,
+        50,
+        3,
+    )
+
+
+def test_delete_checks_the_version(cast_a, setup, tenant):
+    _, first, second = setup
+    client = cast_a.client("coordinator")
+    page = client.get(url("milestone_detail", cast_a, pk=first.pk)).content.decode()
+    assert 'name="version" value="1"' in page.split('id="delete-heading"', 1)[1]
+    # Someone edits the milestone after the page was loaded.
+    assert (
+        client.post(
+            url("milestone_edit", cast_a, pk=first.pk), _edit_form(first, title="Changed")
+        ).status_code
+        == 302
+    )
+    for data in ({"version": "1"}, {}, {"version": "0"}):
+        stale = client.post(url("milestone_delete", cast_a, pk=first.pk), data, follow=True)
+        assert stale.redirect_chain[-1][0] == url("milestone_detail", cast_a, pk=first.pk)
+        text = stale.content.decode()
+        assert "was not deleted" in text or "Nothing was deleted" in text
+    with tenant(cast_a.workspace):
+        assert Milestone.objects.filter(pk=first.pk).exists()
+    fresh = client.post(url("milestone_delete", cast_a, pk=first.pk), {"version": "2"})
+    assert fresh.status_code == 302
+    with tenant(cast_a.workspace):
+        assert not Milestone.objects.filter(pk=first.pk).exists()
+        assert Milestone.objects.filter(pk=second.pk).exists()
+
+
+@pytest.mark.parametrize("view", ["milestone_update", "milestone_edit"])
+def test_milestone_deleted_mid_request_is_a_404(cast_a, setup, monkeypatch, view):
+    """Deleted between the access check and the write: 404, never a 500."""
+    from goals import views as goal_views
+
+    _, first, _ = setup
+    original = goal_views.milestone_get
+
+    def get_then_vanish(**kwargs):  # type: ignore[no-untyped-def]
+        found = original(**kwargs)
+        Milestone.objects.filter(pk=found.pk).delete()
+        return found
+
+    monkeypatch.setattr(goal_views, "milestone_get", get_then_vanish)
+    data = _update_form(first) if view == "milestone_update" else _edit_form(first, title="X")
+    response = cast_a.client("coordinator").post(url(view, cast_a, pk=first.pk), data)
+    assert response.status_code == 404

@@ -238,6 +238,59 @@ def test_workspace_etag_and_conditional_get(cast_a):
     assert changed["ETag"] != etag
 
 
+@pytest.mark.parametrize(
+    ("header", "if_none_match", "if_match"),
+    [
+        ('"abc"', True, True),
+        ('W/"abc"', True, False),  # weak: good enough to skip a download, not to write
+        ('"x", "abc"', True, True),
+        ('"stale", *', True, False),  # ``*`` never stands for a version on a write
+        ("*", True, False),
+        ('"stale"', False, False),
+        ("", False, False),
+        (None, False, False),
+    ],
+)
+def test_etag_comparisons(header, if_none_match, if_match):
+    from partnerhub.api.base import etag_matches, if_match_passes
+
+    assert etag_matches(header, '"abc"') is if_none_match
+    assert if_match_passes(header, '"abc"') is if_match
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [
+        ("1", True),
+        ("9223372036854775807", True),
+        ("9223372036854775808", False),
+        ("99999999999999999999", False),
+        ("1e30", False),
+        ("1.5", False),
+        ("0", False),
+        ("-1", False),
+        ("abc", False),
+    ],
+)
+def test_id_filter_accepts_only_database_ids(raw, valid):
+    import django_filters
+
+    from partnerhub.api.filters import IdFilter
+    from partnerhub.models import Workspace
+
+    class Filters(django_filters.FilterSet):
+        id = IdFilter(field_name="id")
+
+        class Meta:
+            model = Workspace
+            fields = ["id"]
+
+    form = Filters({"id": raw}, queryset=Workspace.objects.none()).form
+    assert form.is_valid() is valid
+    if valid:
+        assert form.cleaned_data["id"] == int(raw)
+
+
 # --- OpenAPI document and docs ----------------------------------------------------------
 
 

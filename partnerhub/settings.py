@@ -150,6 +150,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_FOLDER.mkdir(exist_ok=True)
+    # kombu's filesystem transport with atomic writes (see partnerhub/celery_filesystem.py).
+    CELERY_BROKER_TRANSPORT = "partnerhub.celery_filesystem:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),

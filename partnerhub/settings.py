@@ -155,6 +155,8 @@ if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
+        # Exchange tables; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 else:
     # Longer than any task runs; no ETA or countdown may exceed it (redelivery otherwise).

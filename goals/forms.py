@@ -1,5 +1,5 @@
 """Forms of the goal pages. They parse input; the services decide what is valid (their
-ValidationErrors come back to the fields through ``attach_errors``)."""
+ValidationErrors come back to the fields through ``partnerhub.web.attach_errors``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import forms
 
 from goals.models import Milestone, MilestoneStatus, SharedGoal
 from partnerhub.api.filters import MAX_ID
-from partners.forms_partnerships import DateInput, attach_errors
+from partners.forms_partnerships import DateInput
 from partners.models import SDG_NAMES
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "MilestoneEditForm",
     "MilestoneForm",
     "ProgressUpdateForm",
-    "attach_errors",
 ]
 
 MAX_VERSION = 2**31 - 1  # Milestone.version is a 32-bit integer

@@ -25,7 +25,6 @@ from goals.forms import (
     MilestoneEditForm,
     MilestoneForm,
     ProgressUpdateForm,
-    attach_errors,
 )
 from goals.hooks import role_letters
 from goals.models import Comment, Milestone, MilestoneStatus, ProgressUpdate, SharedGoal
@@ -51,7 +50,7 @@ from goals.services import (
 from goals.services_updates import can_comment, can_post_update, comment_post, progress_update_post
 from goals.timeline import build_timeline
 from partnerhub.permissions import Action
-from partnerhub.web import WorkspaceViewMixin, get_or_404
+from partnerhub.web import WorkspaceViewMixin, attach_errors, get_or_404
 from partners.services.partnerships import workspace_today
 from partners.views.partnerships import PartnershipViewMixin
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import SimpleTemplateResponse
@@ -22,6 +22,16 @@ from partnerhub.models import Membership, Workspace
 from partnerhub.permissions import Action
 
 T = TypeVar("T")
+
+
+def attach_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on each field it names, and on the
+    form as a whole for the rest (a dict naming no field, or a plain message)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def get_or_404(fetch: Callable[..., T], **kwargs: Any) -> T:

@@ -1,12 +1,11 @@
 """Forms of the partnership pages. They parse input; the services decide what is valid
-(their ValidationErrors come back to the fields through ``attach_errors``)."""
+(their ValidationErrors come back to the fields through ``partnerhub.web.attach_errors``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from partnerhub.models import Workspace
 from partners.models import (
@@ -37,15 +36,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's errors onto the form: on the field they name, else on the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):

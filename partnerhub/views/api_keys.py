@@ -20,7 +20,7 @@ from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
 from partnerhub.selectors import api_key_list
 from partnerhub.services.api_keys import api_key_create, api_key_revoke
-from partnerhub.web import WorkspaceViewMixin, get_or_404
+from partnerhub.web import WorkspaceViewMixin, attach_errors, get_or_404
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,7 @@ class ApiKeyListView(WorkspaceViewMixin, FormView):
                 expires_at=form.expires_at,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         context = self.get_context_data(
             form=self.form_class(workspace=self.workspace),

@@ -25,16 +25,7 @@ from partnerhub.services.memberships import (
     membership_update,
     workspace_update_settings,
 )
-from partnerhub.web import WorkspaceViewMixin, get_or_404
-
-
-def _attach_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from partnerhub.web import WorkspaceViewMixin, attach_errors, get_or_404
 
 
 class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
@@ -62,7 +53,7 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
             )
         except ValidationError as exc:
             self.workspace.refresh_from_db()
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Workspace settings saved.")
         return redirect("workspace_settings", workspace_slug=self.workspace.slug)
@@ -132,7 +123,7 @@ class MemberUpdateView(_MemberMixin, FormView):
                 organization=form.cleaned_data["organization"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             self.load_member()  # show what is saved, not the refused change
             return self.form_invalid(form)
         name, role = self.member.user.display_name, self.member.get_role_display().lower()

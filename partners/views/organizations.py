@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 from partnerhub.models import Workspace
 from partnerhub.permissions import Action
 from partnerhub.tenancy import workspace_context
-from partnerhub.web import WorkspaceViewMixin, get_or_404
+from partnerhub.web import WorkspaceViewMixin, attach_errors, get_or_404
 from partners.csv_columns import COLUMNS, join_values, spreadsheet_safe
 from partners.forms_organizations import (
     MAX_PAGE,
@@ -71,15 +71,6 @@ from partners.services.organizations import (
 RESOURCE_LABELS = dict(Resource.choices)
 ROLE_LABELS = dict(MemberRole.choices)
 PREVIEW_ROWS = 500  # rows per status listed on the preview page
-
-
-def _attach_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _profile(organization: Organization) -> dict[str, Any]:
@@ -267,7 +258,7 @@ class _OrganizationFormView(_OrganizationMixin, TemplateView):
         try:
             organization = self.save(form.service_values(), contacts.contact_values())
         except ValidationError as exc:
-            _attach_errors(form, exc)  # contact errors name the contact: shown above the form
+            attach_errors(form, exc)  # contact errors name the contact: shown above the form
             return self.render_forms(form, contacts, status=400)
         return redirect(
             "organization_detail", workspace_slug=self.workspace.slug, pk=organization.pk
@@ -378,7 +369,7 @@ class OrganizationImportView(WorkspaceViewMixin, TemplateView):
                     size=upload.size,
                 )
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return redirect(
                     "organization_import_detail",

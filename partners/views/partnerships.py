@@ -27,13 +27,12 @@ from django.utils.formats import number_format
 from django.views.generic import FormView, TemplateView
 
 from partnerhub.permissions import Action
-from partnerhub.web import WorkspaceViewMixin, get_or_404
+from partnerhub.web import WorkspaceViewMixin, attach_errors, get_or_404
 from partners.forms_partnerships import (
     ConditionsForm,
     PartnershipFilterForm,
     PartnershipForm,
     StatusForm,
-    attach_errors,
 )
 from partners.models import (
     Commitment,

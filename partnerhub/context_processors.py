@@ -64,6 +64,15 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
             "raci_matrix",
         ),
     ),
+    ("My figures", "my_figures", Action.REPORT_PROGRESS, ("measurement_report",)),
+    (
+        "Portfolio",
+        "impact_portfolio",
+        Action.VIEW_ALL_PARTNERSHIPS,
+        ("partnership_dashboard", "impact_report"),
+    ),
+    ("Review figures", "measurement_review_queue", Action.REVIEW_MEASUREMENTS, ()),
+    ("Missing data", "missing_data", Action.REVIEW_MEASUREMENTS, ()),
     ("Activity", "workspace_activity", Action.VIEW_WORKSPACE, ("partnership_activity",)),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),
     (

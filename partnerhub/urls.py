@@ -17,6 +17,7 @@ workspace_patterns = [
     path("", include("partners.urls")),
     path("", include("goals.urls")),
     path("", include("roles.urls")),
+    path("", include("impact.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/v1/w/<slug:workspace_slug>/", include("partners.api_urls")),
     path("api/v1/w/<slug:workspace_slug>/", include("goals.api_urls")),
     path("api/v1/w/<slug:workspace_slug>/", include("roles.api_urls")),
+    path("api/v1/w/<slug:workspace_slug>/", include("impact.api_urls")),
 ]
 
 

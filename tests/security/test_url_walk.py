@@ -54,6 +54,7 @@ from partners.services.partnerships import partnership_create, partnership_membe
 from roles.services import role_assign
 from tests.conftest import Cast
 from tests.factories import MembershipFactory, OrganizationFactory
+from tests.security.url_walk_impact import IMPACT_MAKERS
 
 WORKSPACE_KWARG = "workspace_slug"
 FILLED_KWARGS = {"format": "json"}  # DRF format suffixes
@@ -338,6 +339,7 @@ OBJECT_MAKERS: dict[str, Maker] = {
     "api_milestone-progress-updates": _pick(_milestone, milestone_pk="pk"),
     "api_milestone-comments": _pick(_milestone, milestone_pk="pk"),
     "api_progress_update-detail": _progress_update,
+    **IMPACT_MAKERS,
 }
 
 

@@ -1,0 +1,5 @@
+"""Impact URLs: health."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Impact URLs: measurements."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

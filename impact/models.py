@@ -253,8 +253,10 @@ class Measurement(TenantModel):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    # RESTRICT: a period holding figures cannot be deleted on its own, but deleting the
+    # indicator takes periods and figures together.
     period = models.ForeignKey(
-        ReportingPeriod, on_delete=models.PROTECT, related_name="measurements"
+        ReportingPeriod, on_delete=models.RESTRICT, related_name="measurements"
     )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     value = value_field("Value")

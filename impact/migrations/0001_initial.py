@@ -277,7 +277,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='measurement',
             name='period',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measurements', to='impact.reportingperiod'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='measurements', to='impact.reportingperiod'),
         ),
         migrations.AddIndex(
             model_name='dimensioncategory',

@@ -1,0 +1,3 @@
+"""Impact API URLs (health)."""
+
+urlpatterns: list = []

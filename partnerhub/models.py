@@ -300,3 +300,16 @@ class ActivityEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_type} {self.object_id}"
+
+
+# The reminders outbox lives in its own module; importing it here registers its models.
+from partnerhub.models_reminders import (  # noqa: E402, F401
+    Cadence,
+    EmailState,
+    NotificationPreference,
+    Reminder,
+    ReminderEmail,
+    ReminderKind,
+    ReminderPolicy,
+    ReminderState,
+)

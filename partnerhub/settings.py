@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "refresh-goal-statuses": {"task": "goals.tasks.refresh_goal_statuses", "schedule": 86400.0},
+    # Every 5 minutes: fill the reminders outbox and send what is due (see partnerhub.reminders).
+    "sweep-reminders": {"task": "partnerhub.tasks.reminders_sweep", "schedule": 300.0},
 }
 
 # --- Email ----------------------------------------------------------------------------
@@ -188,6 +190,16 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="PartnerHub <noreply@partnerhub.localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Reminders (the outbox in partnerhub.reminders) -----------------------------------
+# A claimed email is someone else's to send again after this lease (a crashed worker's).
+REMINDER_EMAIL_LEASE_SECONDS = env.int("REMINDER_EMAIL_LEASE_SECONDS", default=300)
+REMINDER_EMAIL_MAX_ATTEMPTS = env.int("REMINDER_EMAIL_MAX_ATTEMPTS", default=8)
+# Backoff between attempts: base x 2^(attempt-1), capped, with +-50 % jitter (~a day in all).
+REMINDER_EMAIL_RETRY_BASE_SECONDS = env.int("REMINDER_EMAIL_RETRY_BASE_SECONDS", default=120)
+REMINDER_EMAIL_RETRY_MAX_SECONDS = env.int("REMINDER_EMAIL_RETRY_MAX_SECONDS", default=6 * 3600)
+# The domain part of reminder Message-IDs (a duplicate after a crash keeps its Message-ID).
+REMINDER_MESSAGE_ID_DOMAIN = env.str("REMINDER_MESSAGE_ID_DOMAIN", default="partnerhub.localhost")
 
 # --- Authentication (django-allauth) ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -23,3 +23,63 @@ def purge_expired_invitations() -> int:
     from partnerhub.services.invitations import invitation_purge_expired
 
     return invitation_purge_expired()
+
+
+# --- Reminders ---------------------------------------------------------------------------
+# The beat sends one ``reminders_sweep`` every 5 minutes; it walks the workspaces in id
+# order (keyset) and enqueues one task per workspace. Each workspace task reads its rules'
+# tables in keyset batches of 1,000 rows inside that one task (never a task per row), then
+# batches and sends what is due. Two beats, a repeated sweep or a redelivered task change
+# nothing: the outbox's unique key and the email leases make every step idempotent.
+
+
+@shared_task(name="partnerhub.tasks.reminders_sweep")
+def reminders_sweep() -> int:
+    from partnerhub.models import Workspace
+
+    queued = 0
+    after = 0
+    while True:
+        ids = list(
+            Workspace.objects.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:500]
+        )
+        if not ids:
+            return queued
+        for workspace_id in ids:
+            reminders_sweep_workspace.delay(workspace_id)
+            queued += 1
+        after = ids[-1]
+
+
+@shared_task(name="partnerhub.tasks.reminders_sweep_workspace")
+def reminders_sweep_workspace(workspace_id: int) -> dict[str, int]:
+    """Fill the workspace's outbox, attach due reminders to emails, then send."""
+    from partnerhub import reminders
+    from partnerhub.models import Workspace
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    stats, _ = reminders.reminders_sweep_workspace(workspace=workspace)
+    attached = reminders.reminders_batch(workspace=workspace)
+    sent = reminders_send_workspace(workspace_id)
+    return {
+        "rows_read": stats.rows_read,
+        "created": stats.created,
+        "attached": attached,
+        "sent": sent,
+    }
+
+
+SEND_BATCH = 200
+
+
+@shared_task(name="partnerhub.tasks.reminders_send_workspace")
+def reminders_send_workspace(workspace_id: int) -> int:
+    """Send up to SEND_BATCH due emails; when more wait, enqueue the next batch."""
+    from partnerhub import reminders
+    from partnerhub.models import Workspace
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    sent = reminders.reminders_send_due(workspace=workspace, limit=SEND_BATCH)
+    if sent == SEND_BATCH:
+        reminders_send_workspace.delay(workspace_id)
+    return sent

@@ -1,0 +1,543 @@
+"""The reminders engine: rules fill the outbox, the batcher puts due reminders into
+emails by each person's cadence, the sender delivers emails exactly once in the normal
+case and at most once more per crashed worker.
+
+Rules live in the apps whose objects they remind about and register here from their
+``AppConfig.ready()`` (this core imports no domain app). A rule reads its table in keyset
+batches and answers ``ReminderSpec`` rows; the engine inserts them with
+``ON CONFLICT DO NOTHING`` on the unique key (recipient, kind, subject, occurrence), so a
+sweep that runs twice -- or two beat processes at once -- changes nothing.
+
+Delivery:
+
+1. ``reminders_batch`` attaches each pending reminder to its person's ``ReminderEmail`` of
+   the right window (today's or tomorrow's daily digest at the workspace's local digest
+   hour, the next weekly digest, or an immediate email), or marks it ``not_emailed`` when
+   the person turned emails off. The email row is locked while reminders are attached,
+   so a sender never claims an email half-filled.
+2. ``reminder_email_claim`` takes one due email with ``SELECT ... FOR UPDATE SKIP LOCKED``
+   and leases it (``state = sending``, ``lease_until``, ``attempts + 1``) in its own short
+   transaction. An expired lease makes the email claimable again.
+3. The message is sent through Django's mail framework with a Message-ID made from the
+   email's id (so a duplicate after a crash is recognisable), then marked sent only if
+   the lease is still ours (the attempt number is the fencing token).
+4. A failure returns the email to ``pending`` with exponential backoff and jitter, up to
+   ``REMINDER_EMAIL_MAX_ATTEMPTS``; then it is ``failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from partnerhub.models import (
+    Cadence,
+    EmailState,
+    Membership,
+    NotificationPreference,
+    Reminder,
+    ReminderEmail,
+    ReminderPolicy,
+    ReminderState,
+    Workspace,
+)
+from partnerhub.tenancy import workspace_context
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+# --- Rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """One reminder a rule wants to exist."""
+
+    recipient_id: int
+    kind: str
+    subject_type: str
+    subject_id: int
+    occurrence: str
+    title: str
+    path: str
+    partnership_id: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RuleBatch:
+    """A rule's answer for one keyset batch: the reminders, and the last key read (None
+    when the rule's table is exhausted)."""
+
+    specs: list[ReminderSpec]
+    last_key: int | None
+    rows_read: int = 0
+
+
+class ReminderRule(Protocol):
+    """``kind`` names the policy switch; ``collect`` reads at most ``limit`` subject rows
+    with a key greater than ``after`` (keyset order) and answers the specs and the last
+    key read."""
+
+    kind: str
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch: ...
+
+
+_rules: list[ReminderRule] = []
+
+
+def register_reminder_rule(rule: ReminderRule) -> None:
+    """Add a rule (idempotent; apps call this from ``ready()``)."""
+    if all(existing is not rule for existing in _rules):
+        _rules.append(rule)
+
+
+def unregister_reminder_rule(rule: ReminderRule) -> None:
+    _rules[:] = [existing for existing in _rules if existing is not rule]
+
+
+def registered_rules() -> list[ReminderRule]:
+    return list(_rules)
+
+
+# --- Policy, time and preferences -------------------------------------------------------
+
+
+def reminder_policy(*, workspace: Workspace) -> ReminderPolicy:
+    """The workspace's policy, or the defaults (unsaved) when nobody changed them."""
+    policy = ReminderPolicy.objects.for_workspace(workspace).first()
+    return policy or ReminderPolicy(workspace=workspace)
+
+
+def local_now(workspace: Workspace, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(workspace.timezone or "UTC"))
+
+
+def cadences_for(*, workspace: Workspace, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each person's cadence in this workspace (daily by default)."""
+    ids = set(user_ids)
+    chosen = dict(
+        NotificationPreference.objects.for_workspace(workspace)
+        .filter(user_id__in=ids)
+        .values_list("user_id", "cadence")
+    )
+    return {user_id: chosen.get(user_id, Cadence.DAILY) for user_id in ids}
+
+
+def active_member_ids(*, workspace: Workspace, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who still belong to the workspace with an active account."""
+    return set(
+        Membership.objects.filter(
+            workspace=workspace, user_id__in=set(user_ids), user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+# --- The sweep ---------------------------------------------------------------------------
+
+
+@dataclass
+class SweepStats:
+    rows_read: int = 0
+    batches: int = 0
+    created: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+_INSERT_SQL = """
+    INSERT INTO partnerhub_reminder
+        (workspace_id, created_at, updated_at, recipient_id, kind, subject_type, subject_id,
+         occurrence, partnership_id, title, detail, path, state, read_at, email_id)
+    SELECT %s, %s, %s, r.recipient_id, r.kind, r.subject_type, r.subject_id, r.occurrence,
+           r.partnership_id, r.title, r.detail, r.path, %s, NULL, NULL
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[],
+                  %s::bigint[], %s::text[], %s::text[], %s::text[])
+        AS r(recipient_id, kind, subject_type, subject_id, occurrence, partnership_id,
+             title, detail, path)
+    ON CONFLICT ON CONSTRAINT reminder_once DO NOTHING
+    RETURNING id
+"""
+
+
+def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: datetime) -> int:
+    """Insert the reminders that do not exist yet; answers how many were new."""
+    if not specs:
+        return 0
+    if connection.vendor != "postgresql":  # pragma: no cover - PostgreSQL is the database
+        created = Reminder.objects.bulk_create(
+            [Reminder(workspace=workspace, **spec.__dict__) for spec in specs],
+            ignore_conflicts=True,
+        )
+        return len(created)
+    columns = list(
+        zip(
+            *(
+                (
+                    s.recipient_id,
+                    s.kind,
+                    s.subject_type,
+                    s.subject_id,
+                    s.occurrence[:80],
+                    s.partnership_id,
+                    s.title[:300],
+                    s.detail[:300],
+                    s.path[:500],
+                )
+                for s in specs
+            ),
+            strict=True,
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL, [workspace.pk, now, now, ReminderState.PENDING, *map(list, columns)]
+        )
+        return len(cursor.fetchall())
+
+
+def reminders_sweep_workspace(
+    *, workspace: Workspace, now: datetime | None = None, dry_run: bool = False
+) -> tuple[SweepStats, list[ReminderSpec]]:
+    """Run every enabled rule over the workspace in keyset batches of ``BATCH_SIZE``, each
+    batch in its own transaction. With ``dry_run`` nothing is written; the specs that
+    would be considered are returned instead (existing reminders included)."""
+    now = now or timezone.now()
+    stats = SweepStats()
+    preview: list[ReminderSpec] = []
+    with workspace_context(workspace):
+        policy = reminder_policy(workspace=workspace)
+    today = local_now(workspace, now).date()
+    enabled = set(policy.enabled_kinds)
+    for rule in registered_rules():
+        if rule.kind not in enabled:
+            continue
+        after = 0
+        while True:
+            with workspace_context(workspace):
+                batch = rule.collect(
+                    workspace=workspace,
+                    policy=policy,
+                    now=now,
+                    today=today,
+                    after=after,
+                    limit=BATCH_SIZE,
+                )
+                stats.batches += 1
+                stats.rows_read += batch.rows_read
+                if dry_run:
+                    preview.extend(batch.specs)
+                else:
+                    created = reminders_insert(workspace=workspace, specs=batch.specs, now=now)
+                    stats.created += created
+                    stats.by_kind[rule.kind] = stats.by_kind.get(rule.kind, 0) + created
+            if batch.last_key is None:
+                break
+            after = batch.last_key
+    return stats, preview
+
+
+# --- Batching reminders into emails ------------------------------------------------------
+
+
+def _at_local_hour(workspace: Workspace, day: date, hour: int) -> datetime:
+    zone = ZoneInfo(workspace.timezone or "UTC")
+    return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+
+
+def email_windows(
+    *, workspace: Workspace, policy: ReminderPolicy, cadence: str, now: datetime, first_id: int
+) -> list[tuple[str, datetime]]:
+    """The windows a new reminder may join, in order of preference: (window, send_after).
+    The first whose email is still pending wins; a window already sent is skipped."""
+    local = local_now(workspace, now)
+    if cadence == Cadence.IMMEDIATE:
+        return [(f"now:{first_id}", now)]
+    if cadence == Cadence.WEEKLY:
+        days_ahead = (policy.weekly_digest_weekday - local.weekday()) % 7
+        windows = []
+        for extra in (0, 7):
+            day = local.date() + timedelta(days=days_ahead + extra)
+            year, week, _ = day.isocalendar()
+            windows.append(
+                (f"weekly:{year}-W{week:02d}", _at_local_hour(workspace, day, policy.digest_hour))
+            )
+        return windows
+    today = local.date()
+    return [
+        (f"daily:{day.isoformat()}", _at_local_hour(workspace, day, policy.digest_hour))
+        for day in (today, today + timedelta(days=1))
+    ]
+
+
+def reminders_batch(*, workspace: Workspace, now: datetime | None = None) -> int:
+    """Attach pending reminders to their emails (keyset batches); answers how many."""
+    now = now or timezone.now()
+    attached = 0
+    after = 0
+    while True:
+        with workspace_context(workspace):
+            policy = reminder_policy(workspace=workspace)
+            pending = list(
+                Reminder.objects.for_workspace(workspace)
+                .filter(state=ReminderState.PENDING, id__gt=after)
+                .order_by("id")
+                .values_list("id", "recipient_id")[:BATCH_SIZE]
+            )
+            if not pending:
+                return attached
+            after = pending[-1][0]
+            by_recipient: dict[int, list[int]] = {}
+            for reminder_id, recipient_id in pending:
+                by_recipient.setdefault(recipient_id, []).append(reminder_id)
+            cadences = cadences_for(workspace=workspace, user_ids=by_recipient)
+            members = active_member_ids(workspace=workspace, user_ids=by_recipient)
+            for recipient_id, reminder_ids in by_recipient.items():
+                cadence = cadences[recipient_id]
+                if cadence == Cadence.OFF or recipient_id not in members:
+                    Reminder.objects.for_workspace(workspace).filter(id__in=reminder_ids).update(
+                        state=ReminderState.NOT_EMAILED, updated_at=now
+                    )
+                    continue
+                email = _open_email(
+                    workspace=workspace,
+                    policy=policy,
+                    cadence=cadence,
+                    recipient_id=recipient_id,
+                    now=now,
+                    first_id=reminder_ids[0],
+                )
+                attached += (
+                    Reminder.objects.for_workspace(workspace)
+                    .filter(id__in=reminder_ids, state=ReminderState.PENDING)
+                    .update(email=email, state=ReminderState.QUEUED, updated_at=now)
+                )
+
+
+def _open_email(
+    *,
+    workspace: Workspace,
+    policy: ReminderPolicy,
+    cadence: str,
+    recipient_id: int,
+    now: datetime,
+    first_id: int,
+) -> ReminderEmail:
+    """The person's pending email for the right window, locked for this transaction."""
+    emails = ReminderEmail.objects.for_workspace(workspace)
+    for window, send_after in email_windows(
+        workspace=workspace, policy=policy, cadence=cadence, now=now, first_id=first_id
+    ):
+        ReminderEmail.objects.bulk_create(
+            [
+                ReminderEmail(
+                    workspace=workspace,
+                    recipient_id=recipient_id,
+                    window=window,
+                    send_after=send_after,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        email = emails.select_for_update().get(recipient_id=recipient_id, window=window)
+        if email.state == EmailState.PENDING and email.attempts == 0:
+            return email
+    raise RuntimeError(f"no open reminder email window for user {recipient_id}")
+
+
+# --- Sending -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    email_id: int
+    attempt: int
+    message: EmailMultiAlternatives
+
+
+def message_id_for(email: ReminderEmail) -> str:
+    domain = getattr(settings, "REMINDER_MESSAGE_ID_DOMAIN", "") or "partnerhub.localhost"
+    return f"<reminder-{email.workspace_id}-{email.pk}@{domain}>"
+
+
+def unsubscribe_token(*, user_id: int, workspace_id: int) -> str:
+    return signing.dumps({"u": user_id, "w": workspace_id}, salt="partnerhub.unsubscribe")
+
+
+def unsubscribe_payload(token: str) -> tuple[int, int] | None:
+    """(user id, workspace id) of a valid token, else None. Tokens do not expire: an old
+    email's link must still work."""
+    try:
+        data = signing.loads(token, salt="partnerhub.unsubscribe")
+        return int(data["u"]), int(data["w"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def build_message(*, workspace: Workspace, email: ReminderEmail) -> EmailMultiAlternatives:
+    reminders = list(
+        Reminder.objects.for_workspace(workspace)
+        .filter(email=email)
+        .select_related("partnership")
+        .order_by("partnership__name", "kind", "id")
+    )
+    recipient = email.recipient
+    groups: dict[str, list[dict[str, str]]] = {}
+    for reminder in reminders:
+        name = reminder.partnership.name if reminder.partnership else workspace.name
+        groups.setdefault(name, []).append(
+            {"title": reminder.title, "detail": reminder.detail, "url": _absolute(reminder.path)}
+        )
+    unsubscribe_url = _absolute(
+        reverse(
+            "reminders_unsubscribe",
+            kwargs={"token": unsubscribe_token(user_id=recipient.pk, workspace_id=workspace.pk)},
+        )
+    )
+    context = {
+        "workspace": workspace,
+        "recipient": recipient,
+        "groups": sorted(groups.items()),
+        "count": len(reminders),
+        "window": email.window,
+        "unsubscribe_url": unsubscribe_url,
+        "notifications_url": _absolute(
+            reverse("notification_list", kwargs={"workspace_slug": workspace.slug})
+        ),
+    }
+    subject = render_to_string("emails/reminders/digest_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("emails/reminders/digest.txt", context),
+        to=[recipient.email],
+        headers={
+            "Message-ID": message_id_for(email),
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("emails/reminders/digest.html", context), "text/html"
+    )
+    return message
+
+
+def reminder_email_claim(*, workspace: Workspace, now: datetime | None = None) -> Claim | None:
+    """Lease one due email of the workspace (or None), in its own transaction."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
+    with workspace_context(workspace):
+        email = (
+            ReminderEmail.objects.for_workspace(workspace)
+            .select_for_update(skip_locked=True)
+            .filter(send_after__lte=now)
+            .filter(Q(state=EmailState.PENDING) | Q(state=EmailState.SENDING, lease_until__lt=now))
+            .select_related("recipient")
+            .order_by("send_after", "id")
+            .first()
+        )
+        if email is None:
+            return None
+        email.state = EmailState.SENDING
+        email.lease_until = now + lease
+        email.attempts += 1
+        email.message_id = message_id_for(email)
+        email.save(update_fields=["state", "lease_until", "attempts", "message_id"])
+        return Claim(email.pk, email.attempts, build_message(workspace=workspace, email=email))
+
+
+def reminder_email_finish(
+    *, workspace: Workspace, claim: Claim, error: str | None, now: datetime | None = None
+) -> bool:
+    """Record the outcome if the lease is still ours; answers whether it was."""
+    now = now or timezone.now()
+    with workspace_context(workspace):
+        ours = ReminderEmail.objects.for_workspace(workspace).filter(
+            pk=claim.email_id, state=EmailState.SENDING, attempts=claim.attempt
+        )
+        if error is None:
+            updated = ours.update(
+                state=EmailState.SENT, sent_at=now, lease_until=None, last_error="", updated_at=now
+            )
+            if updated:
+                Reminder.objects.for_workspace(workspace).filter(email_id=claim.email_id).update(
+                    state=ReminderState.SENT, updated_at=now
+                )
+            return bool(updated)
+        if claim.attempt >= settings.REMINDER_EMAIL_MAX_ATTEMPTS:
+            return bool(
+                ours.update(
+                    state=EmailState.FAILED,
+                    last_error=error[:500],
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+        return bool(
+            ours.update(
+                state=EmailState.PENDING,
+                send_after=now + retry_delay(claim.attempt),
+                last_error=error[:500],
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+
+
+def retry_delay(attempt: int, *, rng: Callable[[], float] = random.random) -> timedelta:
+    """Exponential backoff with jitter: base x 2^(attempt-1), capped, times 0.5-1.5."""
+    base = settings.REMINDER_EMAIL_RETRY_BASE_SECONDS
+    cap = settings.REMINDER_EMAIL_RETRY_MAX_SECONDS
+    delay = min(cap, base * 2 ** max(attempt - 1, 0))
+    return timedelta(seconds=delay * (0.5 + rng()))
+
+
+def reminders_send_due(
+    *, workspace: Workspace, now: Callable[[], datetime] = timezone.now, limit: int = 200
+) -> int:
+    """Send up to ``limit`` due emails of the workspace, one claim at a time; answers how
+    many were sent."""
+    sent = 0
+    for _ in range(limit):
+        claim = reminder_email_claim(workspace=workspace, now=now())
+        if claim is None:
+            break
+        try:
+            claim.message.send()
+        except Exception as exc:  # any delivery failure is retried later
+            logger.warning("reminder email %s failed: %s", claim.email_id, exc)
+            reminder_email_finish(
+                workspace=workspace, claim=claim, error=str(exc) or type(exc).__name__, now=now()
+            )
+            continue
+        sent += reminder_email_finish(workspace=workspace, claim=claim, error=None, now=now())
+    return sent

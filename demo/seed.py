@@ -22,6 +22,7 @@ from allauth.account.models import EmailAddress
 
 from demo.data import WORKSPACES, OrganizationSpec, WorkspaceSpec
 from demo.seed_goals import seed_goals
+from demo.seed_impact import seed_impact
 from demo.seed_partnerships import seed_partnerships
 from partnerhub.models import Membership, User, Workspace
 from partnerhub.tenancy import workspace_context
@@ -153,7 +154,13 @@ def seed_people(seed: WorkspaceSeed, run: SeedRun) -> None:
         )
 
 
-WORKSPACE_STEPS: list[Step] = [seed_organizations, seed_people, seed_partnerships, seed_goals]
+WORKSPACE_STEPS: list[Step] = [
+    seed_organizations,
+    seed_people,
+    seed_partnerships,
+    seed_goals,
+    seed_impact,
+]
 
 
 def seed_demo(*, password: str) -> SeedRun:

@@ -1,12 +1,14 @@
 """A shared goal's status also weighs the indicators linked to it.
 
 Registered with ``goals.hooks`` (goals sits below impact and never imports it). The
-milestones' verdict stands unless an indicator with approved figures says worse:
+milestones' verdict stands unless an indicator with approved figures says otherwise:
 
 * an indicator off track makes the goal off track;
 * an indicator at risk makes an on-track (or not started) goal at risk;
 * a goal whose milestones are all done is achieved only when every indicator with figures
-  has reached its target; otherwise it is at risk.
+  has reached its target; otherwise it is at risk;
+* a goal not started (no milestone under way, or none yet) whose indicators have approved
+  figures on track or achieved is on track: the figures show the work has begun.
 
 Indicators that still need data leave the status alone (the missing-data board chases them).
 """
@@ -29,8 +31,13 @@ _SEVERITY = {
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:2])
-    return shown + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+    ordered = sorted(names)
+    shown = ", ".join(ordered[:2])
+    return shown + (f" and {len(ordered) - 2} more" if len(ordered) > 2 else "")
+
+
+def _sentence(singular: str, plural: str, names: list[str]) -> str:
+    return f"{singular if len(names) == 1 else plural}: {_names(names)}."
 
 
 def weigh_indicators(
@@ -47,16 +54,23 @@ def weigh_indicators(
     by_status: dict[str, list[str]] = {}
     for indicator_id, result in progress.items():
         by_status.setdefault(result.status, []).append(indicators[indicator_id])
-    off, risk = (
-        by_status.get(IndicatorStatus.OFF_TRACK, []),
-        by_status.get(IndicatorStatus.AT_RISK, []),
-    )
-    if off and _SEVERITY[GoalStatus(status)] < 2:
-        return GoalStatus.OFF_TRACK, f"indicator off track: {_names(sorted(off))}"
-    if risk and _SEVERITY[GoalStatus(status)] < 1:
-        return GoalStatus.AT_RISK, f"indicator at risk: {_names(sorted(risk))}"
-    if status == GoalStatus.ACHIEVED:
-        unmet = sorted(by_status.get(IndicatorStatus.ON_TRACK, []))
-        if unmet:
-            return GoalStatus.AT_RISK, f"milestones done but target not reached: {_names(unmet)}"
+    off = by_status.get(IndicatorStatus.OFF_TRACK, [])
+    risk = by_status.get(IndicatorStatus.AT_RISK, [])
+    on = by_status.get(IndicatorStatus.ON_TRACK, [])
+    severity = _SEVERITY[GoalStatus(status)]
+    if off and severity < 2:
+        return GoalStatus.OFF_TRACK, _sentence("Indicator off track", "Indicators off track", off)
+    if risk and severity < 1:
+        return GoalStatus.AT_RISK, _sentence("Indicator at risk", "Indicators at risk", risk)
+    if status == GoalStatus.ACHIEVED and on:
+        return GoalStatus.AT_RISK, _sentence(
+            "All milestones done, but an indicator has not reached its target",
+            "All milestones done, but indicators have not reached their targets",
+            on,
+        )
+    under_way = on + by_status.get(IndicatorStatus.ACHIEVED, [])
+    if status == GoalStatus.NOT_STARTED and under_way:
+        return GoalStatus.ON_TRACK, _sentence(
+            "Indicator on track", "Indicators on track", under_way
+        )
     return None

@@ -47,6 +47,10 @@ def window_containing(day: date, frequency: str) -> tuple[date, date]:
     return start, _add_months(start, months) - timedelta(days=1)
 
 
+# The last window must end, and the next one start, inside the calendar.
+LAST_TARGET_DATE = date(9998, 12, 31)
+
+
 def period_windows(
     frequency: str, baseline_date: date, target_date: date
 ) -> list[tuple[date, date]]:
@@ -55,19 +59,23 @@ def period_windows(
         raise ValidationError(
             {"target_date": "The target date must be on or after the baseline date."}
         )
+    if target_date > LAST_TARGET_DATE:
+        raise ValidationError(
+            {"target_date": f"Choose a target date up to {LAST_TARGET_DATE:%Y-%m-%d}."}
+        )
     first_day = baseline_date if baseline_date == target_date else baseline_date + timedelta(1)
-    start, end = window_containing(first_day, frequency)
     months = MONTHS_PER_PERIOD[Frequency(frequency)]
+    start, _ = window_containing(first_day, frequency)
     windows: list[tuple[date, date]] = []
     while start <= target_date:
-        windows.append((start, end))
-        if len(windows) > MAX_PERIODS:
+        if len(windows) == MAX_PERIODS:
             raise ValidationError(
                 f"This schedule would have more than {MAX_PERIODS} reporting periods; "
                 "choose a less frequent schedule or closer dates."
             )
-        start = _add_months(start, months)
-        end = _add_months(start, months) - timedelta(days=1)
+        following = _add_months(start, months)
+        windows.append((start, following - timedelta(days=1)))
+        start = following
     return windows
 
 
@@ -81,10 +89,18 @@ class PeriodSync:
 @transaction.atomic
 def sync_periods(*, indicator: Indicator) -> PeriodSync:
     """Create the missing periods of the indicator's schedule, delete empty periods the
-    schedule no longer holds, and keep (out of schedule) those that hold figures."""
+    schedule no longer holds, and keep (out of schedule) those that hold figures.
+
+    Idempotent: a second call with the same schedule writes nothing. Kept periods keep
+    their lock and their period target; a kept period that is back in the schedule is
+    flagged in schedule again.
+    """
     windows = period_windows(indicator.frequency, indicator.baseline_date, indicator.target_date)
     wanted = set(windows)
     workspace_id = indicator.workspace_id
+    # Two saves of the same indicator at once would both create the same windows (and
+    # one would fail on the unique window): the indicator's row lock serializes them.
+    Indicator.objects.select_for_update().filter(workspace_id=workspace_id, pk=indicator.pk).first()
     existing = {
         (p.start_date, p.end_date): p
         for p in ReportingPeriod.objects.filter(workspace_id=workspace_id, indicator=indicator)
@@ -102,18 +118,22 @@ def sync_periods(*, indicator: Indicator) -> PeriodSync:
         if (start, end) not in existing
     ]
     ReportingPeriod.objects.bulk_create(to_create)
+    now = timezone.now()
     back_in = [p.id for key, p in existing.items() if key in wanted and not p.in_schedule]
     if back_in:
         ReportingPeriod.objects.filter(workspace_id=workspace_id, id__in=back_in).update(
-            in_schedule=True, updated_at=timezone.now()
+            in_schedule=True, updated_at=now
         )
     outside = [p for key, p in existing.items() if key not in wanted]
     removable = [p.id for p in outside if p.id not in with_data]
-    kept = [p.id for p in outside if p.id in with_data]
+    kept = [p for p in outside if p.id in with_data]
     if removable:
         ReportingPeriod.objects.filter(workspace_id=workspace_id, id__in=removable).delete()
-    if kept:
-        ReportingPeriod.objects.filter(workspace_id=workspace_id, id__in=kept).update(
-            in_schedule=False, updated_at=timezone.now()
+    # Only the periods leaving the schedule now are written: a repeated sync must not move
+    # updated_at (incremental sync clients would download them again).
+    leaving = [p.id for p in kept if p.in_schedule]
+    if leaving:
+        ReportingPeriod.objects.filter(workspace_id=workspace_id, id__in=leaving).update(
+            in_schedule=False, updated_at=now
         )
     return PeriodSync(created=len(to_create), removed=len(removable), kept_off_schedule=len(kept))

@@ -6,8 +6,9 @@ Only approved figures count.
   for numbers and currency amounts, averaged for percentages (two organizations each
   reaching 80 % do not reach 160 %).
 * **Actual to date** -- the period actuals combined by the indicator's aggregation: the
-  sum of all periods, the latest period with figures, or the average of the periods
-  with figures.
+  sum of all periods, the latest period with figures (the one ending last; of two ending
+  the same day, the one starting later, i.e. the shorter), or the average of the periods
+  with figures. Periods out of the schedule still count: their figures are approved data.
 * **Progress** -- how far the actual to date has moved from the baseline toward the
   target: ``(actual - baseline) / (target - baseline)``. The same formula serves both
   directions (for "decrease is better" the target lies below the baseline). Below 0 means
@@ -21,6 +22,9 @@ Only approved figures count.
   reaches 1 (for a level to hold: once the target date is reached); ``on_track`` when
   progress is no more than ``AT_RISK_GAP`` (10 points) behind the expected share;
   ``at_risk`` up to ``OFF_TRACK_GAP`` (25 points) behind; ``off_track`` beyond.
+* **Period target** -- the one set on the period, else the straight line's: the line's
+  value at the period's end for the latest and average aggregations, the period's part of
+  the change for a sum (``period_target``).
 
 The reads aggregate in PostgreSQL (one query for any number of indicators) from the
 partial index ``measurement_ws_approved``; nothing loops over figures in Python.
@@ -30,18 +34,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import TextChoices
 
-from impact.models import Aggregation, Direction, MeasurementStatus, ValueType
+from impact.models import (
+    VALUE_DECIMALS,
+    Aggregation,
+    Direction,
+    MeasurementStatus,
+    ValueType,
+)
 from partnerhub.models import Workspace
 
 AT_RISK_GAP = Decimal("0.10")
 OFF_TRACK_GAP = Decimal("0.25")
+# Derived period targets are rounded like stored ones.
+_TARGET_PLACES = Decimal(1).scaleb(-VALUE_DECIMALS)
 
 
 class IndicatorStatus(TextChoices):
@@ -165,33 +177,44 @@ class IndicatorProgress:
         return str(IndicatorStatus(self.status).label)
 
 
-_PER_PERIOD_SQL = """
-    SELECT m.indicator_id, p.id AS period_id, p.end_date,
-           CASE WHEN i.value_type = %(percentage)s THEN avg(m.value) ELSE sum(m.value) END
-               AS actual,
-           count(*) AS figures
+# One row per period with approved figures: the partial index ``measurement_ws_approved``
+# holds every column read here (an index-only scan). Both combinations are computed; the
+# outer query picks one by the indicator's value type.
+_FIGURES_SQL = """
+    SELECT m.indicator_id, m.period_id,
+           sum(m.value) AS total, avg(m.value) AS mean, count(*) AS figures
       FROM impact_measurement m
-      JOIN impact_reportingperiod p ON p.id = m.period_id AND p.workspace_id = m.workspace_id
-      JOIN impact_indicator i ON i.id = m.indicator_id AND i.workspace_id = m.workspace_id
      WHERE m.workspace_id = %(workspace)s AND m.status = %(approved)s
-       AND m.indicator_id = ANY(%(ids)s)
-     GROUP BY m.indicator_id, p.id, p.end_date, i.value_type
+       AND m.indicator_id = ANY(%(ids)s::bigint[])
+     GROUP BY m.indicator_id, m.period_id
 """
+
+# The same with the period's dates. The period filter repeats the indicator ids so that
+# only those indicators' periods are read (through ``period_ws_indicator``).
+_PER_PERIOD_SQL = f"""
+    SELECT f.indicator_id, f.period_id, p.start_date, p.end_date, f.total, f.mean, f.figures
+      FROM ({_FIGURES_SQL}) f
+      JOIN impact_reportingperiod p ON p.id = f.period_id AND p.indicator_id = f.indicator_id
+     WHERE p.workspace_id = %(workspace)s AND p.indicator_id = ANY(%(ids)s::bigint[])
+"""  # noqa: S608 -- constant SQL; every value is a parameter
+
+_PERIOD_ACTUAL = "CASE WHEN i.value_type = %(percentage)s THEN pp.mean ELSE pp.total END"
 
 _TO_DATE_SQL = f"""
     WITH per_period AS ({_PER_PERIOD_SQL})
     SELECT i.id, i.aggregation, i.direction, i.baseline_value, i.target_value,
            i.baseline_date, i.target_date,
            CASE i.aggregation
-               WHEN %(latest)s THEN (array_agg(pp.actual ORDER BY pp.end_date DESC))[1]
-               WHEN %(average)s THEN avg(pp.actual)
-               ELSE sum(pp.actual)
+               WHEN %(latest)s THEN (array_agg({_PERIOD_ACTUAL}
+                   ORDER BY pp.end_date DESC, pp.start_date DESC, pp.period_id DESC))[1]
+               WHEN %(average)s THEN avg({_PERIOD_ACTUAL})
+               ELSE sum({_PERIOD_ACTUAL})
            END AS actual,
            max(pp.end_date) AS as_of,
            count(pp.period_id) AS periods_with_data
       FROM impact_indicator i
       LEFT JOIN per_period pp ON pp.indicator_id = i.id
-     WHERE i.workspace_id = %(workspace)s AND i.id = ANY(%(ids)s)
+     WHERE i.workspace_id = %(workspace)s AND i.id = ANY(%(ids)s::bigint[])
      GROUP BY i.id
 """  # noqa: S608 -- constant SQL; every value is a parameter
 
@@ -292,16 +315,20 @@ class PeriodActual:
     in_schedule: bool
     actual: Decimal | None
     figures: int
+    # False when ``target`` is the straight-line value rather than one set for the period.
+    target_is_set: bool = False
 
 
 def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodActual]:
     """Every period of one indicator, oldest first, with its approved actual (or None)
-    and the straight-line target for the period when none was set."""
+    and the straight-line target for the period when none was set (``period_target``)."""
     sql = f"""
-        WITH per_period AS ({_PER_PERIOD_SQL})
+        WITH per_period AS ({_FIGURES_SQL})
         SELECT p.id, p.start_date, p.end_date, p.target_value, p.locked, p.in_schedule,
-               pp.actual, coalesce(pp.figures, 0)
+               {_PERIOD_ACTUAL}, coalesce(pp.figures, 0),
+               i.aggregation, i.baseline_value, i.target_value, i.baseline_date, i.target_date
           FROM impact_reportingperiod p
+          JOIN impact_indicator i ON i.id = p.indicator_id AND i.workspace_id = p.workspace_id
           LEFT JOIN per_period pp ON pp.period_id = p.id
          WHERE p.workspace_id = %(workspace)s AND p.indicator_id = %(indicator)s
          ORDER BY p.start_date, p.end_date, p.id
@@ -309,7 +336,48 @@ def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodAct
     params = _params(workspace, [indicator_id]) | {"indicator": indicator_id}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [PeriodActual(*row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    answer: list[PeriodActual] = []
+    for (
+        period_id,
+        start_date,
+        end_date,
+        set_target,
+        locked,
+        in_schedule,
+        actual,
+        figures,
+        aggregation,
+        baseline_value,
+        target_value,
+        baseline_date,
+        target_date,
+    ) in rows:
+        target = set_target
+        if target is None:
+            target = period_target(
+                aggregation=aggregation,
+                baseline_value=baseline_value,
+                target_value=target_value,
+                baseline_date=baseline_date,
+                target_date=target_date,
+                start_date=start_date,
+                end_date=end_date,
+            )
+        answer.append(
+            PeriodActual(
+                period_id=period_id,
+                start_date=start_date,
+                end_date=end_date,
+                target=target,
+                locked=locked,
+                in_schedule=in_schedule,
+                actual=actual,
+                figures=figures,
+                target_is_set=set_target is not None,
+            )
+        )
+    return answer
 
 
 def straight_line_target(
@@ -323,3 +391,37 @@ def straight_line_target(
     """The value the straight line from baseline to target reaches on ``on``."""
     share = expected_share(baseline_date=baseline_date, target_date=target_date, as_of=on)
     return baseline_value + (target_value - baseline_value) * share
+
+
+def period_target(
+    *,
+    aggregation: str,
+    baseline_value: Decimal,
+    target_value: Decimal,
+    baseline_date: date,
+    target_date: date,
+    start_date: date,
+    end_date: date,
+) -> Decimal:
+    """A period's straight-line target, comparable with the period's own actual.
+
+    For the latest and average aggregations a period reports a level: the target is the
+    line's value at the period's end. For a sum each period adds to the total: the target
+    is the part of the change from baseline to target that falls inside the period
+    (the periods of the schedule add up to ``target - baseline``). Rounded to the places a
+    stored period target has.
+    """
+    if aggregation != Aggregation.SUM:
+        line = straight_line_target(
+            baseline_value=baseline_value,
+            target_value=target_value,
+            baseline_date=baseline_date,
+            target_date=target_date,
+            on=end_date,
+        )
+        return line.quantize(_TARGET_PLACES)
+    before = start_date - timedelta(days=1)
+    covered = expected_share(
+        baseline_date=baseline_date, target_date=target_date, as_of=end_date
+    ) - expected_share(baseline_date=baseline_date, target_date=target_date, as_of=before)
+    return ((target_value - baseline_value) * covered).quantize(_TARGET_PLACES)

@@ -7,7 +7,8 @@ from io import StringIO
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
-from partnerhub.models import Membership, User, Workspace
+from demo.data import WORKSPACES
+from partnerhub.models import Membership, Role, User, Workspace
 from partnerhub.tenancy import workspace_context
 from partners.models import (
     AgreementDocument,
@@ -34,6 +35,14 @@ TENANT_MODELS = (
     CommitmentDelivery,
     AgreementDocument,
 )
+
+
+def demo_partner(workspace: Workspace) -> Membership:
+    """The membership of the workspace's demo partner user, the one ``demo.data`` names
+    (the impact step adds partner users for the other reporting organizations)."""
+    spec = next(s for s in WORKSPACES if s.slug == workspace.slug)
+    email = next(p.email for p in spec.people if p.role == Role.PARTNER)
+    return Membership.objects.get(workspace=workspace, user__email=email)
 
 
 def run_seed(*args: str) -> str:

@@ -27,7 +27,7 @@ from partners.services.partnerships import workspace_today
 from roles.models import Raci, RoleAssignment
 from roles.selectors import MILESTONE, my_work, raci_matrix
 from roles.services import role_assign, role_remove
-from tests.demo.seed_helpers import run_seed
+from tests.demo.seed_helpers import demo_partner, run_seed
 
 GOAL_MODELS = (SharedGoal, Milestone, ProgressUpdate, Comment, RoleAssignment)
 
@@ -57,7 +57,7 @@ def goal_counts() -> dict[str, int]:
 
 
 def partner_access(workspace: Workspace) -> WorkspaceAccess:
-    membership = Membership.objects.get(workspace=workspace, role=Role.PARTNER)
+    membership = demo_partner(workspace)
     return WorkspaceAccess(workspace=workspace, role=Role.PARTNER, membership=membership)
 
 
@@ -110,7 +110,7 @@ def test_milestones_at_every_status_some_overdue_some_due_this_week(seeded):
 def test_updates_are_posted_by_the_partner_user_and_the_coordinator(seeded):
     for slug in GOALS:
         workspace = seeded[slug]
-        partner = Membership.objects.get(workspace=workspace, role=Role.PARTNER)
+        partner = demo_partner(workspace)
         coordinator = Membership.objects.get(workspace=workspace, role=Role.COORDINATOR)
         expected = Counter(u.by for g in GOALS[slug] for m in g.milestones for u in m.updates)
         with workspace_context(workspace):

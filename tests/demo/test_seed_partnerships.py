@@ -16,7 +16,7 @@ from django.urls import reverse
 from demo.data import WORKSPACES
 from demo.data_partnerships import PARTNERSHIPS
 from demo.pdf import text_pdf
-from partnerhub.models import Membership, Role, User, Workspace
+from partnerhub.models import Role, User, Workspace
 from partnerhub.tenancy import workspace_context
 from partners.models import (
     IATI_ROLE_FOR_MEMBER_ROLE,
@@ -38,7 +38,7 @@ from partners.models import (
 )
 from partners.services.partnerships import partnership_change_status
 from partners.uploads import PDF, detect_file_type
-from tests.demo.seed_helpers import row_counts, run_seed
+from tests.demo.seed_helpers import demo_partner, row_counts, run_seed
 
 RIVERSIDE, COASTAL = "riverside-youth", "coastal-preparedness"
 COLLECTIVE = "Riverside Youth Employment Collective"
@@ -182,7 +182,7 @@ def test_members_hold_roles_the_lead_leads_and_a_former_member_keeps_its_history
 @pytest.mark.django_db
 def test_partner_demo_users_represent_current_members_of_a_partnership(seeded):
     for workspace in seeded.values():
-        partner = Membership.objects.get(workspace=workspace, role=Role.PARTNER)
+        partner = demo_partner(workspace)
         with workspace_context(workspace):
             assert (
                 PartnershipMember.objects.for_workspace(workspace)

@@ -1,0 +1,321 @@
+"""Where coordinators look: a partnership's dashboard, the workspace's portfolio, the
+missing-data board with its "send a reminder now" action, and the printable impact
+report.
+
+Thin views over ``impact.selectors_dashboard`` and ``impact.selectors_missing``: each
+page is read in a fixed number of queries. The dashboard and the report are open to
+everyone who may see the partnership (a partner: only their own partnerships, 404
+otherwise); the portfolio to the roles that see every partnership; the board and its
+reminders to those who review figures (admins and coordinators).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from impact.chart import DERIVED_PLACES, build_chart, format_value
+from impact.selectors_dashboard import (
+    PORTFOLIO_SORTS,
+    UPCOMING_DAYS,
+    IndicatorRow,
+    partnership_dashboard,
+    partnership_report,
+    portfolio,
+)
+from impact.selectors_missing import OwedKey, missing_board, reporting_organizations
+from impact.services_reminders import missing_figures_remind, period_label
+from partnerhub.models import ActivityEvent
+from partnerhub.permissions import Action
+from partnerhub.selectors_activity import event_actor_display, event_object_url
+from partnerhub.web import WorkspaceViewMixin
+from partners.forms_partnerships import OrganizationChoiceField, PartnershipFilterForm
+from partners.models import Partnership
+from partners.selectors_partnerships import partnership_list
+from partners.views.partnerships import AmountView, PartnershipViewMixin
+
+# --- A partnership's dashboard ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """An indicator row of the dashboard, its numbers as people read them."""
+
+    row: IndicatorRow
+    actual: str
+    target: str
+    baseline: str
+
+    @classmethod
+    def of(cls, row: IndicatorRow) -> IndicatorLine:
+        indicator = row.indicator
+        return cls(
+            row=row,
+            actual=format_value(row.progress.actual, indicator, DERIVED_PLACES),
+            target=format_value(indicator.target_value, indicator),
+            baseline=format_value(indicator.baseline_value, indicator),
+        )
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    event: ActivityEvent
+    actor: str
+    url: str | None
+
+
+class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
+    template_name = "impact/dashboards/partnership_dashboard.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        dashboard = partnership_dashboard(
+            workspace=self.workspace, access=self.access, partnership=self.partnership
+        )
+        slug = self.workspace.slug
+        context.update(
+            dashboard=dashboard,
+            indicators=[IndicatorLine.of(row) for row in dashboard.indicators],
+            milestone_groups=[
+                (
+                    "Overdue",
+                    dashboard.overdue_milestones,
+                    "overdue-heading",
+                    "No milestone is overdue.",
+                ),
+                (
+                    f"Due in the next {UPCOMING_DAYS} days",
+                    dashboard.upcoming_milestones,
+                    "upcoming-heading",
+                    f"No milestone is due in the next {UPCOMING_DAYS} days.",
+                ),
+            ],
+            commitment_totals=[AmountView.of(a) for a in dashboard.commitments.totals],
+            activity=[
+                ActivityRow(e, event_actor_display(e), event_object_url(e, slug))
+                for e in dashboard.activity
+            ],
+            can_review=self.access.can(Action.REVIEW_MEASUREMENTS),
+            sees_all=self.access.can(Action.VIEW_ALL_PARTNERSHIPS),
+        )
+        return context
+
+
+# --- The portfolio ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    label: str
+    url: str
+    aria_sort: str  # "ascending", "descending" or "" when the table is not sorted by it
+    numeric: bool
+
+
+PORTFOLIO_HEADERS = (
+    ("name", "Partnership", False),
+    ("model", "Model", False),
+    ("status", "Status", False),
+    ("goals_on_track", "Goals on track", True),
+    ("goals_at_risk", "Goals at risk", True),
+    ("goals_off_track", "Goals off track", True),
+    ("indicators_needing_data", "Indicators needing data", True),
+    ("overdue_milestones", "Overdue milestones", True),
+    ("figures_waiting", "Figures waiting for review", True),
+)
+
+
+def _sort_headers(query: QueryDict, sort: str) -> list[SortHeader]:
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    headers = []
+    for key, label, numeric in PORTFOLIO_HEADERS:
+        params = query.copy()
+        # A second click on the column the table is sorted by turns the order around;
+        # numbers sort largest first on the first click (the partnerships needing care).
+        if key == current:
+            params["sort"] = key if descending else f"-{key}"
+        else:
+            params["sort"] = f"-{key}" if numeric else key
+        aria = ("descending" if descending else "ascending") if key == current else ""
+        headers.append(SortHeader(label, f"?{params.urlencode()}", aria, numeric))
+    return headers
+
+
+class PortfolioView(WorkspaceViewMixin, TemplateView):
+    """Every partnership of the workspace in one table (roles that see them all)."""
+
+    required_action = Action.VIEW_ALL_PARTNERSHIPS
+    template_name = "impact/dashboards/portfolio.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = PartnershipFilterForm(
+            self.request.GET or None, workspace=self.workspace, access=self.access
+        )
+        filters: dict[str, Any] = {}
+        if form.is_bound and form.is_valid():
+            organization = form.cleaned_data.get("organization")
+            filters = {
+                "status": form.cleaned_data.get("status") or None,
+                "model": form.cleaned_data.get("model") or None,
+                "organization": organization.pk if organization else None,
+            }
+        sort = self.request.GET.get("sort", "name")
+        if sort.lstrip("-") not in PORTFOLIO_SORTS:
+            sort = "name"
+        result = portfolio(workspace=self.workspace, access=self.access, sort=sort, **filters)
+        query = self.request.GET.copy()
+        query.pop("sort", None)
+        context.update(
+            filter_form=form,
+            portfolio=result,
+            filtered=any(filters.values()),
+            sort=sort,
+            headers=_sort_headers(query, sort),
+            can_review=self.access.can(Action.REVIEW_MEASUREMENTS),
+        )
+        return context
+
+
+# --- The missing-data board -----------------------------------------------------------------
+
+
+class PartnershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Partnership) -> str:  # type: ignore[override]
+        return obj.name
+
+
+class MissingFilterForm(forms.Form):
+    partnership = PartnershipChoiceField(
+        label="Partnership", required=False, queryset=None, empty_label="Every partnership"
+    )
+    organization = OrganizationChoiceField(
+        label="Organization", required=False, queryset=None, empty_label="Every organization"
+    )
+
+    def __init__(self, *args: Any, view: WorkspaceViewMixin, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnership_list(  # type: ignore[attr-defined]
+            workspace=view.workspace, access=view.access
+        )
+        self.fields["organization"].queryset = reporting_organizations(  # type: ignore[attr-defined]
+            workspace=view.workspace
+        )
+
+    def filters(self) -> dict[str, int | None]:
+        if not self.is_bound or not self.is_valid():
+            return {"partnership_id": None, "organization_id": None}
+        partnership = self.cleaned_data.get("partnership")
+        organization = self.cleaned_data.get("organization")
+        return {
+            "partnership_id": partnership.pk if partnership else None,
+            "organization_id": organization.pk if organization else None,
+        }
+
+
+def _filter_query(filters: dict[str, int | None]) -> str:
+    query = QueryDict(mutable=True)
+    if filters.get("partnership_id"):
+        query["partnership"] = str(filters["partnership_id"])
+    if filters.get("organization_id"):
+        query["organization"] = str(filters["organization_id"])
+    return query.urlencode()
+
+
+class MissingDataView(WorkspaceViewMixin, TemplateView):
+    """Which organization owes which figure for which closed period, oldest first."""
+
+    required_action = Action.REVIEW_MEASUREMENTS
+    template_name = "impact/dashboards/missing_data.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = MissingFilterForm(self.request.GET or None, view=self)
+        filters = form.filters()
+        board = missing_board(
+            workspace=self.workspace,
+            partnership_id=filters["partnership_id"],
+            organization_id=filters["organization_id"],
+        )
+        context.update(
+            filter_form=form,
+            board=board,
+            filtered=any(filters.values()),
+            filter_query=_filter_query(filters),
+            can_invite=self.access.can(Action.MANAGE_WORKSPACE),
+        )
+        return context
+
+
+class MissingDataRemindView(WorkspaceViewMixin, View):
+    """POST: send reminders for one owed figure (``one``) or the selected ones (``row``)."""
+
+    required_action = Action.REVIEW_MEASUREMENTS
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raw = [request.POST["one"]] if request.POST.get("one") else request.POST.getlist("row")
+        keys = [key for key in (OwedKey.decode(value) for value in raw) if key is not None]
+        form = MissingFilterForm(request.POST, view=self)
+        back = reverse("missing_data", kwargs={"workspace_slug": self.workspace.slug})
+        query = _filter_query(form.filters())
+        back = f"{back}?{query}" if query else back
+        if not keys:
+            messages.error(request, "Choose at least one missing figure to send a reminder for.")
+            return HttpResponseRedirect(back)
+        outcome = missing_figures_remind(workspace=self.workspace, actor=request.user, keys=keys)
+        for sent in outcome.sent:
+            figure = sent.figure
+            people = f"{sent.recipients} {'person' if sent.recipients == 1 else 'people'}"
+            messages.success(
+                request,
+                f"Reminder sent to {figure.organization_name} ({people}) for "
+                f"“{figure.indicator_name}”, {period_label(figure)}.",
+            )
+        for refused in outcome.refused:
+            messages.warning(request, refused.reason)
+        return HttpResponseRedirect(back)
+
+
+# --- The impact report ------------------------------------------------------------------------
+
+
+class ImpactReportView(PartnershipViewMixin, TemplateView):
+    """A printable page for funders and boards."""
+
+    template_name = "impact/dashboards/impact_report.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        report = partnership_report(
+            workspace=self.workspace, access=self.access, partnership=self.partnership
+        )
+        context.update(
+            report=report,
+            dashboard_url=settings.SITE_URL
+            + reverse(
+                "partnership_dashboard",
+                kwargs={"workspace_slug": self.workspace.slug, "pk": self.partnership.pk},
+            ),
+            indicators=[
+                (
+                    IndicatorLine.of(item.row),
+                    build_chart(
+                        indicator=item.indicator,
+                        actuals=item.periods,
+                        uid=f"report-chart-{item.indicator.pk}",
+                    ),
+                )
+                for item in report.indicators
+            ],
+            commitment_totals=[AmountView.of(a) for a in report.commitments.totals],
+        )
+        return context

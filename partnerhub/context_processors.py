@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from partnerhub.permissions import Action
 from partnerhub.selectors import memberships_of_user
+from partnerhub.selectors_reminders import UNREAD_COUNT_CAP, unread_count
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,20 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
             "milestone_edit",
             "milestone_delete",
             "raci_matrix",
+            "indicator_list",
+            "indicator_create",
+            "indicator_detail",
+            "indicator_edit",
+            "indicator_delete",
+            "period_target",
+            "measurement_detail",
+            "measurement_import",
+            "measurement_import_detail",
+            "health_round_list",
+            "health_round_create",
+            "health_round_edit",
+            "health_round_answer",
+            "health_round_results",
         ),
     ),
     ("My figures", "my_figures", Action.REPORT_PROGRESS, ("measurement_report",)),
@@ -74,7 +90,7 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
     ("Review figures", "measurement_review_queue", Action.REVIEW_MEASUREMENTS, ()),
     ("Missing data", "missing_data", Action.REVIEW_MEASUREMENTS, ()),
     ("Activity", "workspace_activity", Action.VIEW_WORKSPACE, ("partnership_activity",)),
-    ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ()),
+    ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE, ("reminder_policy",)),
     (
         "Members",
         "workspace_members",
@@ -106,6 +122,46 @@ def _workspace_links(request: HttpRequest) -> list[NavLink]:
     return links
 
 
+class NotificationsLink:
+    """The navigation's "Notifications (3)": the unread count is one query on the partial
+    index of unread reminders, run only when a page renders it, and at most once."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        workspace = request.workspace  # type: ignore[attr-defined]
+        self.url = reverse("notification_list", kwargs={"workspace_slug": workspace.slug})
+        match = getattr(request, "resolver_match", None)
+        self.current = bool(match) and match.url_name in (  # type: ignore[union-attr]
+            "notification_list",
+            "notification_settings",
+        )
+
+    @cached_property
+    def unread(self) -> int:
+        return unread_count(
+            workspace=self._request.workspace,  # type: ignore[attr-defined]
+            user=self._request.user,  # type: ignore[arg-type]
+        )
+
+    @cached_property
+    def unread_label(self) -> str:
+        """The count as shown: empty for none, "99+" past the counting cap."""
+        count = self.unread
+        if count >= UNREAD_COUNT_CAP:
+            return f"{UNREAD_COUNT_CAP - 1}+"
+        return str(count) if count else ""
+
+
+def _notifications_link(request: HttpRequest) -> NotificationsLink | None:
+    # A person's own reminders: only for a member (not an API key) inside a workspace.
+    if getattr(request, "workspace", None) is None or getattr(request, "membership", None) is None:
+        return None
+    try:
+        return NotificationsLink(request)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -116,4 +172,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "current_workspace": getattr(request, "workspace", None),
         "current_membership": getattr(request, "membership", None),
         "workspace_nav": _workspace_links(request),
+        "nav_notifications": _notifications_link(request),
     }

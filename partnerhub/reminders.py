@@ -189,12 +189,19 @@ def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: da
     """Insert the reminders that do not exist yet; answers how many were new."""
     if not specs:
         return 0
-    if connection.vendor != "postgresql":  # pragma: no cover - PostgreSQL is the database
-        created = Reminder.objects.bulk_create(
-            [Reminder(workspace=workspace, **spec.__dict__) for spec in specs],
+    if connection.vendor != "postgresql":  # the embedded default (SQLite)
+        # bulk_create(ignore_conflicts=True) answers every object, inserted or not: count
+        # the rows instead (SQLite serializes writers, so nothing else inserts between).
+        reminders = Reminder.objects.for_workspace(workspace)
+        before = reminders.count()
+        reminders.bulk_create(
+            [
+                Reminder(workspace=workspace, created_at=now, updated_at=now, **spec.__dict__)
+                for spec in specs
+            ],
             ignore_conflicts=True,
         )
-        return len(created)
+        return reminders.count() - before
     columns = list(
         zip(
             *(

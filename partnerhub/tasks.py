@@ -46,7 +46,8 @@ def reminders_sweep() -> int:
         if not ids:
             return queued
         for workspace_id in ids:
-            reminders_sweep_workspace.delay(workspace_id)
+            # On commit only: called inside a transaction, a rollback enqueues nothing.
+            reminders_sweep_workspace.delay_on_commit(workspace_id)
             queued += 1
         after = ids[-1]
 
@@ -81,5 +82,5 @@ def reminders_send_workspace(workspace_id: int) -> int:
     workspace = Workspace.objects.get(pk=workspace_id)
     sent = reminders.reminders_send_due(workspace=workspace, limit=SEND_BATCH)
     if sent == SEND_BATCH:
-        reminders_send_workspace.delay(workspace_id)
+        reminders_send_workspace.delay_on_commit(workspace_id)
     return sent

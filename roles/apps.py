@@ -17,3 +17,8 @@ class RolesConfig(AppConfig):
         from roles.activity_hooks import register
 
         register()
+
+        # Reminders about milestones go to the organizations the RACI matrix names.
+        from roles.reminders import register as register_reminder_rules
+
+        register_reminder_rules()

@@ -36,7 +36,7 @@ from goals.models import Milestone
 from goals.services import goal_create, milestone_create
 from goals.services_updates import progress_update_post
 from partnerhub.access import WorkspaceAccess
-from partnerhub.models import ApiKeyScope, Invitation, Role
+from partnerhub.models import ApiKeyScope, Invitation, Reminder, ReminderKind, Role
 from partnerhub.services.api_keys import api_key_create
 from partnerhub.tenancy import SETTING, workspace_context
 from partners.models import (
@@ -68,6 +68,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     r"admin/.*": "Django admin: platform staff only",
     r"accounts/.*": "account pages (login, signup, email, password, MFA)",
     r"invitations/<str:token>/": "invitation accept: the emailed token is the credential",
+    r"reminders/unsubscribe/<str:token>/": "reminder emails' unsubscribe: the signed token is "
+    "the credential",
     r"api/v1/schema/": "OpenAPI document",
     r"api/v1/docs/": "Swagger UI",
     r"api/v1/me/": "the caller: a person and their memberships, or a key and its workspace",
@@ -265,6 +267,22 @@ def _role_assignment(cast: Cast) -> dict[str, Any]:
     return {"pk": assignment.pk}
 
 
+def _reminder(cast: Cast) -> dict[str, Any]:
+    """A reminder of the cast's admin (the one person who may open it in the walk)."""
+    with workspace_context(cast.workspace):
+        reminder = Reminder.objects.create(
+            workspace=cast.workspace,
+            recipient=cast.admin,
+            kind=ReminderKind.MANUAL,
+            subject_type="walk",
+            subject_id=secrets.randbelow(1_000_000_000),
+            occurrence="walk",
+            title=_unique("Walk reminder"),
+            path=f"/w/{cast.workspace.slug}/",
+        )
+    return {"pk": reminder.pk}
+
+
 def _pick(maker: Maker, **names: str) -> Maker:
     """The same objects under the URL's own argument names (new name=maker's name)."""
 
@@ -287,6 +305,8 @@ OBJECT_MAKERS: dict[str, Maker] = {
     "workspace_invitation_resend": _invitation,
     "workspace_invitation_revoke": _invitation,
     "workspace_api_key_revoke": _api_key,
+    "notification_open": _reminder,
+    "partnership_reminders": _partnership,
     "api_member-detail": _member,
     # organizations
     "organization_detail": _organization,

@@ -1,0 +1,487 @@
+"""Reminder rules about figures and health checks.
+
+* ``figure_missing`` -- a figure still owed for a closed period (the definition of
+  ``impact.selectors_missing``, shared with the missing-data board, so the two agree) ->
+  the reporting organization's partner users on the day after the period closed and
+  again ``missing_repeat_days`` after it; the coordinators too from
+  ``missing_escalate_days``.
+* ``figure_returned`` -- a figure returned for changes -> the person who submitted it.
+* ``figures_waiting`` -- submitted figures waiting for review -> the coordinators, once a
+  day per partnership.
+* ``health_check`` -- an open health-check round closing within
+  ``health_check_days_before_close`` days -> the people who may answer for a member
+  organization and have not answered yet.
+
+Each rule reads its subjects in keyset order by id and costs a fixed number of queries
+per batch. A step may fire later than its day, up to ``LATE_FIRING_DAYS`` (sweeps were
+down, the rule was off): the occurrence key makes it fire once; never later, so that
+switching reminders on does not flood people about long-past periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Min
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from impact.models import HealthCheckResponse, HealthCheckRound, Measurement, MeasurementStatus
+from impact.selectors_health import answering_roles
+from impact.selectors_missing import _owed_from, _params
+from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
+from partnerhub.reminders import (
+    ReminderRule,
+    ReminderSpec,
+    RuleBatch,
+    register_reminder_rule,
+)
+from partners.models import Organization
+
+LATE_FIRING_DAYS = 7
+
+
+# --- Shared ------------------------------------------------------------------------------
+
+
+def _days(values: Any, *, minimum: int) -> list[int]:
+    """The policy's list of days as sorted distinct integers of at least ``minimum``."""
+    days: set[int] = set()
+    for value in values if isinstance(values, list | tuple) else []:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number >= minimum:
+            days.add(number)
+    return sorted(days)
+
+
+def partner_user_ids(
+    *, workspace: Workspace, organization_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """Organization id -> its active partner users in this workspace. One query."""
+    ids = set(organization_ids)
+    answer: dict[int, list[int]] = {}
+    if not ids:
+        return answer
+    for organization_id, user_id in (
+        Membership.objects.filter(
+            workspace=workspace,
+            role=Role.PARTNER,
+            organization_id__in=ids,
+            user__is_active=True,
+        )
+        .order_by("user_id")
+        .values_list("organization_id", "user_id")
+    ):
+        answer.setdefault(organization_id, []).append(user_id)
+    return answer
+
+
+def coordinator_ids(*, workspace: Workspace) -> list[int]:
+    """The workspace's active coordinators, or its admins when it has no coordinator
+    (someone must hear about escalations and reviews). One query."""
+    rows = Membership.objects.filter(
+        workspace=workspace, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
+    ).values_list("user_id", "role")
+    coordinators = sorted(user_id for user_id, role in rows if role == Role.COORDINATOR)
+    return coordinators or sorted(user_id for user_id, role in rows if role == Role.ADMIN)
+
+
+def _period(start: date, end: date) -> str:
+    return f"{date_format(start, 'j M Y')} to {date_format(end, 'j M Y')}"
+
+
+def _report_path(workspace: Workspace, indicator_id: int, period_id: int) -> str:
+    return reverse(
+        "measurement_report",
+        kwargs={
+            "workspace_slug": workspace.slug,
+            "indicator_pk": indicator_id,
+            "period_pk": period_id,
+        },
+    )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"1 {one}" if count == 1 else f"{count} {many}"
+
+
+# --- Missing figures ---------------------------------------------------------------------
+
+
+def missing_step(days_late: int, repeat_days: Iterable[int]) -> int | None:
+    """The step (its day after the close: 1, then each of ``repeat_days``) whose reminder
+    is due ``days_late`` days after the period closed, within ``LATE_FIRING_DAYS`` of its
+    day and before the next step. None when none is due."""
+    steps = sorted({1, *(d for d in repeat_days if d > 1)})
+    current = max((s for s in steps if s <= days_late), default=None)
+    if current is None:
+        return None
+    following = next((s for s in steps if s > current), None)
+    span = LATE_FIRING_DAYS if following is None else min(following - current, LATE_FIRING_DAYS)
+    return current if days_late - current < span else None
+
+
+def _missing_sql() -> str:
+    organizations = Organization._meta.db_table
+    joins = (
+        f"JOIN {organizations} o ON o.workspace_id = r.workspace_id AND o.id = r.organization_id"
+    )
+    filters = "AND p.id > %(after)s AND p.end_date BETWEEN %(oldest)s AND %(newest)s"
+    # Keyset over periods: the first ``limit`` periods owing something, then all their
+    # owed (period, organization) pairs.
+    return f"""
+        WITH owed AS (
+            SELECT p.id AS period_id, p.start_date, p.end_date, i.id AS indicator_id, i.name,
+                   i.partnership_id, r.organization_id, o.name AS organization_name
+            {_owed_from(filters, joins)}
+        ), chosen AS (
+            SELECT DISTINCT period_id FROM owed ORDER BY period_id LIMIT %(limit)s
+        )
+        SELECT owed.* FROM owed JOIN chosen USING (period_id)
+         ORDER BY owed.period_id, owed.organization_id
+    """  # noqa: S608 -- table names from the models; every value is a parameter
+
+
+class FigureMissingRule:
+    """An owed figure (``impact.selectors_missing``) of a closed period -> the reporting
+    organization's partner users on day 1 after the close and again on each of
+    ``missing_repeat_days``; the coordinators too on the steps from
+    ``missing_escalate_days``. Occurrence ``missing:<period>:<organization>:<step day>``.
+    Keyset over period ids (all owed organizations of a period come in one batch)."""
+
+    kind: str = ReminderKind.FIGURE_MISSING.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        repeats = _days(policy.missing_repeat_days, minimum=2)
+        escalate = int(policy.missing_escalate_days)
+        horizon = max([1, *repeats]) + LATE_FIRING_DAYS
+        end_dates = [
+            today - timedelta(days=late)
+            for late in range(1, horizon)
+            if missing_step(late, repeats) is not None
+        ]
+        if not end_dates:
+            return RuleBatch([], None, 0)
+        # A range (portable SQL); the few days between steps that fire nothing, if any,
+        # are dropped below.
+        params = _params(workspace, today, limit) | {
+            "after": after,
+            "oldest": min(end_dates),
+            "newest": max(end_dates),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_missing_sql(), params)
+            rows = cursor.fetchall()
+        periods = list(dict.fromkeys(row[0] for row in rows))
+        last_key = periods[-1] if len(periods) == limit else None
+
+        steps = {row[0]: missing_step((today - row[2]).days, repeats) for row in rows}  # by period
+        people = partner_user_ids(workspace=workspace, organization_ids={row[6] for row in rows})
+        escalating = any(step is not None and step >= escalate for step in steps.values())
+        coordinators = coordinator_ids(workspace=workspace) if escalating else []
+        specs: list[ReminderSpec] = []
+        for period_id, start, end, indicator_id, name, partnership_id, org_id, org_name in rows:
+            step = steps[period_id]
+            if step is None:
+                continue
+            days_late = (today - end).days
+            path = _report_path(workspace, indicator_id, period_id)
+            common = {
+                "kind": self.kind,
+                "subject_type": "period",
+                "subject_id": period_id,
+                "occurrence": f"missing:{period_id}:{org_id}:{step}",
+                "partnership_id": partnership_id,
+            }
+            detail = (
+                f"The period closed on {date_format(end, 'j M Y')}, "
+                f"{_plural(days_late, 'day', 'days')} ago."
+            )
+            for user_id in people.get(org_id, []):
+                specs.append(
+                    ReminderSpec(
+                        recipient_id=user_id,
+                        title=f"Your figure for “{name}”, {_period(start, end)}, is missing",
+                        detail=f"{detail} Submit it, or say why it is late.",
+                        path=path,
+                        **common,
+                    )
+                )
+            if step >= escalate:
+                for user_id in coordinators:
+                    specs.append(
+                        ReminderSpec(
+                            recipient_id=user_id,
+                            title=f"{org_name} has not submitted “{name}”, {_period(start, end)}",
+                            detail=detail,
+                            path=f"{path}?organization={org_id}",
+                            **common,
+                        )
+                    )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+# --- Returned figures --------------------------------------------------------------------
+
+
+class FigureReturnedRule:
+    """A figure returned for changes (in a period still open to changes) -> whoever
+    submitted it. Occurrence ``returned:<version>``: returned again later, it fires
+    again."""
+
+    kind: str = ReminderKind.FIGURE_RETURNED.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        rows = list(
+            Measurement.objects.for_workspace(workspace)
+            .filter(status=MeasurementStatus.RETURNED, period__locked=False, id__gt=after)
+            .order_by("id")
+            .values_list(
+                "id",
+                "version",
+                "indicator_id",
+                "indicator__name",
+                "period_id",
+                "period__start_date",
+                "period__end_date",
+                "partnership_id",
+                "organization_id",
+                "submitted_by_id",
+                "review_note",
+            )[:limit]
+        )
+        last_key = rows[-1][0] if rows and len(rows) == limit else None
+        submitters = {row[9] for row in rows if row[9] is not None}
+        members = (
+            set(
+                Membership.objects.filter(
+                    workspace=workspace, user_id__in=submitters, user__is_active=True
+                ).values_list("user_id", flat=True)
+            )
+            if submitters
+            else set()
+        )
+        specs: list[ReminderSpec] = []
+        for (
+            measurement_id,
+            version,
+            indicator_id,
+            name,
+            period_id,
+            start,
+            end,
+            partnership_id,
+            org_id,
+            submitter_id,
+            note,
+        ) in rows:
+            if submitter_id not in members:
+                continue
+            note = " ".join(note.split())
+            detail = f"Reviewer's note: {note}" if note else "See the reviewer's note."
+            if len(detail) > 300:
+                detail = detail[:299] + "…"
+            specs.append(
+                ReminderSpec(
+                    recipient_id=submitter_id,
+                    kind=self.kind,
+                    subject_type="figure",
+                    subject_id=measurement_id,
+                    occurrence=f"returned:{version}",
+                    title=(
+                        f"Your figure for “{name}”, {_period(start, end)}, was returned for changes"
+                    ),
+                    detail=detail,
+                    path=f"{_report_path(workspace, indicator_id, period_id)}"
+                    f"?organization={org_id}",
+                    partnership_id=partnership_id,
+                )
+            )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+# --- Figures waiting for review ----------------------------------------------------------
+
+
+class FiguresWaitingRule:
+    """Per partnership with submitted figures waiting for review -> the coordinators,
+    once a day (occurrence ``waiting:<today>``). Keyset over partnership ids."""
+
+    kind: str = ReminderKind.FIGURES_WAITING.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        rows = list(
+            Measurement.objects.for_workspace(workspace)
+            .filter(status=MeasurementStatus.SUBMITTED, partnership_id__gt=after)
+            .values("partnership_id", "partnership__name")
+            .annotate(waiting=Count("*"), oldest=Min("submitted_at"))
+            .order_by("partnership_id")[:limit]
+        )
+        last_key = rows[-1]["partnership_id"] if rows and len(rows) == limit else None
+        coordinators = coordinator_ids(workspace=workspace) if rows else []
+        queue = reverse("measurement_review_queue", kwargs={"workspace_slug": workspace.slug})
+        specs: list[ReminderSpec] = []
+        for row in rows:
+            count = row["waiting"]
+            waits = "is" if count == 1 else "are"
+            oldest = row["oldest"]
+            detail = (
+                f"The oldest was submitted on {date_format(oldest.date(), 'j M Y')}."
+                if oldest
+                else ""
+            )
+            for user_id in coordinators:
+                specs.append(
+                    ReminderSpec(
+                        recipient_id=user_id,
+                        kind=self.kind,
+                        subject_type="partnership",
+                        subject_id=row["partnership_id"],
+                        occurrence=f"waiting:{today.isoformat()}",
+                        title=(
+                            f"{_plural(count, 'figure', 'figures')} of "
+                            f"“{row['partnership__name']}” {waits} waiting for review"
+                        ),
+                        detail=detail,
+                        path=f"{queue}?partnership={row['partnership_id']}",
+                        partnership_id=row["partnership_id"],
+                    )
+                )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+# --- Health check ------------------------------------------------------------------------
+
+
+def _closes(days: int) -> str:
+    if days == 0:
+        return "closes today"
+    if days == 1:
+        return "closes tomorrow"
+    return f"closes in {days} days"
+
+
+class HealthCheckRule:
+    """An open round closing within ``health_check_days_before_close`` days -> each
+    person who may answer for a current member organization (an active member of the
+    workspace whose role reports progress and whose membership names that organization)
+    and has not answered. Occurrence ``health:<round id>``: once per round and person,
+    even when the sweep first sees the round on its last day."""
+
+    kind: str = ReminderKind.HEALTH_CHECK.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        before = int(policy.health_check_days_before_close)
+        rounds = list(
+            HealthCheckRound.objects.for_workspace(workspace)
+            .filter(
+                opens_on__lte=today,
+                closes_on__gte=today,
+                closes_on__lte=today + timedelta(days=before),
+                id__gt=after,
+            )
+            .order_by("id")
+            .values_list("id", "title", "closes_on", "partnership_id")[:limit]
+        )
+        last_key = rounds[-1][0] if rounds and len(rounds) == limit else None
+        if not rounds:
+            return RuleBatch([], last_key, 0)
+        people: dict[int, list[tuple[int, str]]] = {}
+        for partnership_id, user_id, organization_name in (
+            Membership.objects.filter(
+                workspace=workspace,
+                role__in=answering_roles(),
+                user__is_active=True,
+                organization__memberships__partnership_id__in={r[3] for r in rounds},
+                organization__memberships__left_on__isnull=True,
+            )
+            .order_by("user_id")
+            .values_list(
+                "organization__memberships__partnership_id", "user_id", "organization__name"
+            )
+        ):
+            people.setdefault(partnership_id, []).append((user_id, organization_name))
+        answered = set(
+            HealthCheckResponse.objects.for_workspace(workspace)
+            .filter(round_id__in=[r[0] for r in rounds], respondent__isnull=False)
+            .values_list("round_id", "respondent_id")
+        )
+        specs: list[ReminderSpec] = []
+        for round_id, title, closes_on, partnership_id in rounds:
+            path = reverse(
+                "health_round_answer", kwargs={"workspace_slug": workspace.slug, "pk": round_id}
+            )
+            for user_id, organization_name in people.get(partnership_id, []):
+                if (round_id, user_id) in answered:
+                    continue
+                specs.append(
+                    ReminderSpec(
+                        recipient_id=user_id,
+                        kind=self.kind,
+                        subject_type="health_round",
+                        subject_id=round_id,
+                        occurrence=f"health:{round_id}",
+                        title=(f"The health check “{title}” {_closes((closes_on - today).days)}"),
+                        detail=(
+                            f"Answer for {organization_name} by {date_format(closes_on, 'j M Y')}."
+                        ),
+                        path=path,
+                        partnership_id=partnership_id,
+                    )
+                )
+        return RuleBatch(specs, last_key, len(rounds))
+
+
+IMPACT_RULES: tuple[ReminderRule, ...] = (
+    FigureMissingRule(),
+    FigureReturnedRule(),
+    FiguresWaitingRule(),
+    HealthCheckRule(),
+)
+
+
+def register() -> None:
+    for rule in IMPACT_RULES:
+        register_reminder_rule(rule)

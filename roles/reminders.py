@@ -1,0 +1,458 @@
+"""Reminder rules about milestones: due soon, overdue, and in progress without an update.
+
+They live here rather than in ``goals`` because who is reminded comes from the RACI
+matrix: the partner users of the milestone's Responsible organizations and the person
+named on that assignment; for an overdue milestone after ``overdue_escalate_days`` also
+the Accountable organization's people and the workspace's coordinators. Only
+organizations that are still members of the partnership are reminded (the others cannot
+open the link any more).
+
+Each rule reads milestones in keyset order by id, in batches, and costs a fixed number of
+queries per batch (the milestones, their owners, the people of the owners'
+organizations, and the coordinators when an overdue step escalates).
+
+Days are whole days in the workspace's time zone (``today`` comes from the engine). A
+step of a rule may fire later than its day, up to ``LATE_FIRING_DAYS`` (sweeps were down,
+the rule was off): the occurrence key makes it fire once, and the title gives the real
+numbers of the day it fires. Never later, so that switching reminders on does not flood
+people about long-past events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import (
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Coalesce, Mod, TruncDate
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from goals.models import Milestone, MilestoneStatus
+from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
+from partnerhub.reminders import (
+    ReminderRule,
+    ReminderSpec,
+    RuleBatch,
+    register_reminder_rule,
+)
+from partners.models import PartnershipMember
+from roles.models import Raci, RoleAssignment
+
+LATE_FIRING_DAYS = 7
+SUBJECT = "milestone"
+
+_FIELDS = (
+    "id",
+    "title",
+    "due_date",
+    "status",
+    "partnership_id",
+    "goal__title",
+    "last_update_at",
+    "created_at",
+)
+
+
+# --- When (pure functions of the policy and the day) -------------------------------------
+
+
+def _days(values: Any, *, minimum: int) -> list[int]:
+    """The policy's list of days as sorted distinct integers of at least ``minimum``."""
+    days: set[int] = set()
+    for value in values if isinstance(values, list | tuple) else []:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number >= minimum:
+            days.add(number)
+    return sorted(days)
+
+
+def due_step(days_left: int, thresholds: Iterable[int]) -> int | None:
+    """The "due in N days" reminder (its N) to send when the milestone is ``days_left``
+    days away: the smallest threshold at or above ``days_left``, within
+    ``LATE_FIRING_DAYS`` of its day. None when nothing is due (or the date has passed)."""
+    if days_left < 0:
+        return None
+    step = min((t for t in thresholds if t >= days_left), default=None)
+    if step is None or step - days_left >= LATE_FIRING_DAYS:
+        return None
+    return step
+
+
+def overdue_step(days_overdue: int, repeat_days: int) -> tuple[int, int] | None:
+    """(n, day n fell on) of the overdue reminder to send ``days_overdue`` days after the
+    due date: day 1, then every ``repeat_days`` (0: no repeats). None when no step is
+    due today."""
+    if days_overdue < 1:
+        return None
+    if repeat_days <= 0:
+        n, span = 0, LATE_FIRING_DAYS
+    else:
+        n, span = (days_overdue - 1) // repeat_days, min(repeat_days, LATE_FIRING_DAYS)
+    start = 1 + n * max(repeat_days, 0)
+    return (n, start) if days_overdue - start < span else None
+
+
+def _due_day_windows(thresholds: list[int]) -> list[int]:
+    """Every ``days_left`` for which some due reminder may fire."""
+    if not thresholds:
+        return []
+    return [d for d in range(max(thresholds) + 1) if due_step(d, thresholds) is not None]
+
+
+def _when(day: int) -> str:
+    if day == 0:
+        return "today"
+    if day == 1:
+        return "tomorrow"
+    return f"in {day} days"
+
+
+def _plural_days(days: int) -> str:
+    return "1 day" if days == 1 else f"{days} days"
+
+
+# --- Who ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Owners:
+    """Per milestone id and letter, the people to remind."""
+
+    people: dict[tuple[int, str], set[int]]
+
+    def of(self, milestone_id: int, *letters: str) -> set[int]:
+        found: set[int] = set()
+        for letter in letters:
+            found |= self.people.get((milestone_id, letter), set())
+        return found
+
+
+def milestone_owners(
+    *, workspace: Workspace, milestone_ids: Iterable[int], letters: Iterable[str]
+) -> _Owners:
+    """The people behind the given letters of each milestone: active partner users of
+    the organization (while it is a current member of the partnership) and the person
+    named on the assignment, if they still belong to the workspace. Two queries."""
+    ids, wanted = list(milestone_ids), list(letters)
+    if not ids:
+        return _Owners({})
+    current = PartnershipMember.objects.for_workspace(workspace).filter(
+        partnership_id=OuterRef("partnership_id"),
+        organization_id=OuterRef("organization_id"),
+        left_on__isnull=True,
+    )
+    assignments = list(
+        RoleAssignment.objects.for_workspace(workspace)
+        .filter(milestone_id__in=ids, raci__in=wanted)
+        .filter(Exists(current))
+        .values_list("milestone_id", "raci", "organization_id", "person_id")
+    )
+    if not assignments:
+        return _Owners({})
+    organization_ids = {row[2] for row in assignments}
+    person_ids = {row[3] for row in assignments if row[3] is not None}
+    by_organization: dict[int, set[int]] = {}
+    present: set[int] = set()
+    for user_id, role, organization_id in Membership.objects.filter(
+        Q(role=Role.PARTNER, organization_id__in=organization_ids) | Q(user_id__in=person_ids),
+        workspace=workspace,
+        user__is_active=True,
+    ).values_list("user_id", "role", "organization_id"):
+        present.add(user_id)
+        if role == Role.PARTNER and organization_id in organization_ids:
+            by_organization.setdefault(organization_id, set()).add(user_id)
+    people: dict[tuple[int, str], set[int]] = {}
+    for milestone_id, letter, organization_id, person_id in assignments:
+        found = people.setdefault((milestone_id, letter), set())
+        found |= by_organization.get(organization_id, set())
+        if person_id is not None and person_id in present:
+            found.add(person_id)
+    return _Owners(people)
+
+
+def coordinator_ids(*, workspace: Workspace) -> list[int]:
+    """The workspace's active coordinators, or its admins when it has no coordinator
+    (someone must hear about escalations). One query."""
+    rows = Membership.objects.filter(
+        workspace=workspace, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
+    ).values_list("user_id", "role")
+    coordinators = sorted(user_id for user_id, role in rows if role == Role.COORDINATOR)
+    return coordinators or sorted(user_id for user_id, role in rows if role == Role.ADMIN)
+
+
+# --- Reading milestones ------------------------------------------------------------------
+
+
+class _DaysBetween(Func):
+    """``later - earlier`` of two dates, in days (PostgreSQL's date subtraction)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+def _zone(workspace: Workspace) -> ZoneInfo:
+    return ZoneInfo(workspace.timezone or "UTC")
+
+
+def _open_milestones(workspace: Workspace):  # type: ignore[no-untyped-def]
+    return Milestone.objects.for_workspace(workspace).exclude(status=MilestoneStatus.DONE)
+
+
+def _read(queryset, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:  # type: ignore[no-untyped-def]
+    rows = list(queryset.filter(id__gt=after).order_by("id").values(*_FIELDS)[:limit])
+    last_key = rows[-1]["id"] if len(rows) == limit and rows else None
+    return rows, last_key
+
+
+def _path(workspace: Workspace, milestone_id: int) -> str:
+    return reverse(
+        "milestone_update", kwargs={"workspace_slug": workspace.slug, "pk": milestone_id}
+    )
+
+
+def _specs(
+    *,
+    kind: str,
+    recipients: Iterable[int],
+    row: dict[str, Any],
+    occurrence: str,
+    title: str,
+    detail: str,
+    path: str,
+) -> list[ReminderSpec]:
+    return [
+        ReminderSpec(
+            recipient_id=recipient_id,
+            kind=kind,
+            subject_type=SUBJECT,
+            subject_id=row["id"],
+            occurrence=occurrence,
+            title=title,
+            path=path,
+            partnership_id=row["partnership_id"],
+            detail=detail,
+        )
+        for recipient_id in sorted(recipients)
+    ]
+
+
+def _due_detail(row: dict[str, Any]) -> str:
+    return f"Goal “{row['goal__title']}”; due {date_format(row['due_date'], 'j M Y')}."
+
+
+# --- The rules ---------------------------------------------------------------------------
+
+
+class MilestoneDueRule:
+    """A milestone not done, due in one of ``policy.milestone_due_days`` days -> its
+    Responsible organizations' people. Occurrence ``due:<due date>:<days>``, so a changed
+    due date fires again."""
+
+    kind: str = ReminderKind.MILESTONE_DUE.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        thresholds = _days(policy.milestone_due_days, minimum=0)
+        windows = _due_day_windows(thresholds)
+        if not windows:
+            return RuleBatch([], None, 0)
+        rows, last_key = _read(
+            _open_milestones(workspace).filter(
+                due_date__in=[today + timedelta(days=d) for d in windows]
+            ),
+            after=after,
+            limit=limit,
+        )
+        owners = milestone_owners(
+            workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
+        )
+        specs: list[ReminderSpec] = []
+        for row in rows:
+            days_left = (row["due_date"] - today).days
+            step = due_step(days_left, thresholds)
+            if step is None:
+                continue
+            specs += _specs(
+                kind=self.kind,
+                recipients=owners.of(row["id"], Raci.RESPONSIBLE),
+                row=row,
+                occurrence=f"due:{row['due_date'].isoformat()}:{step}",
+                title=f"“{row['title']}” is due {_when(days_left)}",
+                detail=_due_detail(row),
+                path=_path(workspace, row["id"]),
+            )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+class MilestoneOverdueRule:
+    """A milestone not done whose due date has passed, with no progress update since ->
+    its Responsible organizations' people on day 1 and every ``overdue_repeat_days``;
+    steps from day ``overdue_escalate_days`` on also go to the Accountable organization's
+    people and the coordinators. Occurrence ``overdue:<due date>:<n>``."""
+
+    kind: str = ReminderKind.MILESTONE_OVERDUE.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        repeat = int(policy.overdue_repeat_days)
+        escalate = int(policy.overdue_escalate_days)
+        queryset = (
+            _open_milestones(workspace)
+            .filter(due_date__lt=today)
+            .alias(
+                # "Updated" means a progress update on a day after the due date (local).
+                update_day=TruncDate("last_update_at", tzinfo=_zone(workspace)),
+                days_overdue=_DaysBetween(Value(today, output_field=DateField()), F("due_date")),
+            )
+            .filter(Q(last_update_at__isnull=True) | Q(update_day__lte=F("due_date")))
+        )
+        if repeat > LATE_FIRING_DAYS and connection.vendor == "postgresql":
+            # Only the days a step may fire on (the others would be read for nothing);
+            # elsewhere (the embedded SQLite default) ``overdue_step`` drops them below.
+            queryset = queryset.alias(into_step=Mod(F("days_overdue") - 1, Value(repeat))).filter(
+                into_step__lt=LATE_FIRING_DAYS
+            )
+        elif repeat <= 0:
+            queryset = queryset.filter(due_date__gte=today - timedelta(days=LATE_FIRING_DAYS))
+        rows, last_key = _read(queryset, after=after, limit=limit)
+
+        steps: dict[int, tuple[int, int, bool]] = {}
+        for row in rows:
+            days_overdue = (today - row["due_date"]).days
+            step = overdue_step(days_overdue, repeat)
+            if step is not None:
+                steps[row["id"]] = (days_overdue, step[0], step[1] >= escalate)
+        escalating = any(escalated for _, _, escalated in steps.values())
+        owners = milestone_owners(
+            workspace=workspace,
+            milestone_ids=list(steps),
+            letters=[Raci.RESPONSIBLE, Raci.ACCOUNTABLE] if escalating else [Raci.RESPONSIBLE],
+        )
+        coordinators = coordinator_ids(workspace=workspace) if escalating else []
+        specs: list[ReminderSpec] = []
+        for row in rows:
+            if row["id"] not in steps:
+                continue
+            days_overdue, n, escalated = steps[row["id"]]
+            recipients = owners.of(row["id"], Raci.RESPONSIBLE)
+            detail = f"Due {date_format(row['due_date'], 'j M Y')}. Post an update or mark it done."
+            if escalated:
+                recipients |= owners.of(row["id"], Raci.ACCOUNTABLE) | set(coordinators)
+                detail = (
+                    f"Due {date_format(row['due_date'], 'j M Y')}, with no update since. "
+                    "Sent to the Responsible and Accountable organizations and the "
+                    "coordinators."
+                )
+            specs += _specs(
+                kind=self.kind,
+                recipients=recipients,
+                row=row,
+                occurrence=f"overdue:{row['due_date'].isoformat()}:{n}",
+                title=f"“{row['title']}” is {_plural_days(days_overdue)} overdue",
+                detail=detail,
+                path=_path(workspace, row["id"]),
+            )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+class MilestoneStaleRule:
+    """A milestone in progress without an update for ``stale_update_days`` (since its
+    last progress update, or since it was created) -> its Responsible organizations'
+    people. Occurrence ``stale:<day of the last update>``: a new update re-arms it."""
+
+    kind: str = ReminderKind.MILESTONE_STALE.value
+
+    def collect(
+        self,
+        *,
+        workspace: Workspace,
+        policy: ReminderPolicy,
+        now: datetime,
+        today: date,
+        after: int,
+        limit: int,
+    ) -> RuleBatch:
+        stale = max(int(policy.stale_update_days), 1)
+        queryset = (
+            Milestone.objects.for_workspace(workspace)
+            .filter(status=MilestoneStatus.IN_PROGRESS)
+            .alias(
+                last_day=TruncDate(
+                    Coalesce("last_update_at", "created_at"), tzinfo=_zone(workspace)
+                )
+            )
+            .filter(
+                last_day__lte=today - timedelta(days=stale),
+                last_day__gt=today - timedelta(days=stale + LATE_FIRING_DAYS),
+            )
+        )
+        rows, last_key = _read(queryset, after=after, limit=limit)
+        owners = milestone_owners(
+            workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
+        )
+        zone = _zone(workspace)
+        specs: list[ReminderSpec] = []
+        for row in rows:
+            updated = row["last_update_at"]
+            last_day = (updated or row["created_at"]).astimezone(zone).date()
+            since = (
+                f"Last update on {date_format(last_day, 'j M Y')}."
+                if updated
+                else f"No update since it was added on {date_format(last_day, 'j M Y')}."
+            )
+            specs += _specs(
+                kind=self.kind,
+                recipients=owners.of(row["id"], Raci.RESPONSIBLE),
+                row=row,
+                occurrence=f"stale:{last_day.isoformat()}",
+                title=f"“{row['title']}” has had no update for {(today - last_day).days} days",
+                detail=f"{since} Say where it stands.",
+                path=_path(workspace, row["id"]),
+            )
+        return RuleBatch(specs, last_key, len(rows))
+
+
+MILESTONE_RULES: tuple[ReminderRule, ...] = (
+    MilestoneDueRule(),
+    MilestoneOverdueRule(),
+    MilestoneStaleRule(),
+)
+
+
+def register() -> None:
+    for rule in MILESTONE_RULES:
+        register_reminder_rule(rule)

@@ -3,11 +3,11 @@ owes (``impact.selectors_missing`` says which), now.
 
 ``missing_figure_remind`` is the entry point for one figure, ``missing_figures_remind``
 for a selection. Each reminder is checked (still owed? anyone to tell?), recorded in the
-activity trail (who sent it, to which organization, for which figure) and handed to a
-Celery task once the transaction commits; the task renders and sends the email to the
-organization's partner users through Django's mail framework, checking again that the
-figure is still owed. When the reminders outbox arrives, these entry points keep their
-signatures and write to it instead of enqueueing the task.
+activity trail (who sent it, to which organization, for which figure) and written to the
+reminders outbox (``partnerhub.reminders``): one ``manual`` reminder per partner user of
+the organization, which goes out in an email of its own at once (unless the person turned
+reminder emails off), shows in their notifications and in the partnership's reminder log.
+Delivery is the outbox's: a task enqueued when the transaction commits batches and sends.
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from impact.models import ReportingPeriod
 from impact.selectors_missing import OwedFigure, OwedKey, owed_figures, partner_recipients
-from impact.tasks_reminders import send_missing_figure_reminder
-from partnerhub.models import EventAction, Workspace
+from partnerhub.models import EventAction, ReminderKind, Workspace
+from partnerhub.reminders import ReminderSpec, reminders_insert
 from partnerhub.services.activity import actor_parts, record_event
+from partnerhub.tasks import reminders_deliver_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +95,16 @@ def missing_figures_remind(
 ) -> RemindOutcome:
     """Remind the organizations of each owed figure named by ``keys`` (duplicates count
     once). Figures not owed, or whose organization has no partner user to write to, are
-    refused with the reason, and nothing is sent for them. Two queries and one activity
-    event per reminder; the emails go out from a task after the commit."""
+    refused with the reason, and nothing is sent for them. A few queries and one activity
+    event per figure; the outbox's task sends the emails after the commit."""
     wanted = list(dict.fromkeys(keys))
     outcome = RemindOutcome()
     if not wanted:
         return outcome
     sender = actor_parts(actor)[0]
     sender_name = sender.display_name if sender is not None else ""
-    sender_email = sender.email if sender is not None else ""
+    now = timezone.now()
+    specs: list[ReminderSpec] = []
     with transaction.atomic():
         owed = owed_figures(workspace=workspace, keys=wanted)
         for key in wanted:
@@ -117,15 +117,13 @@ def missing_figures_remind(
                 outcome.refused.append(ReminderRefused(key, figure, reason))
                 continue
             _record(workspace=workspace, actor=actor, figure=figure)
-            send_missing_figure_reminder.delay_on_commit(
-                workspace.pk,
-                key.indicator_id,
-                key.period_id,
-                key.organization_id,
-                sender_name,
-                sender_email,
+            specs.extend(
+                _specs(workspace=workspace, figure=figure, sender_name=sender_name, now=now)
             )
             outcome.sent.append(ReminderSent(figure, figure.recipients))
+        if specs:
+            reminders_insert(workspace=workspace, specs=specs, now=now)
+            reminders_deliver_workspace.delay_on_commit(workspace.pk)
     logger.info(
         "missing-figure reminders: %s queued, %s refused",
         len(outcome.sent),
@@ -152,82 +150,47 @@ def missing_figure_remind(
     return outcome.sent[0]
 
 
-# --- The email (sent by the task) ----------------------------------------------------------
+# --- The reminder rows -------------------------------------------------------------------
 
 
-def report_url(*, workspace: Workspace, indicator_id: int, period_id: int) -> str:
-    """The absolute address of the form where the figure is entered."""
-    return settings.SITE_URL + reverse(
+def report_path(*, workspace: Workspace, figure: OwedFigure) -> str:
+    """The form where the figure is entered, for this organization."""
+    path = reverse(
         "measurement_report",
         kwargs={
             "workspace_slug": workspace.slug,
-            "indicator_pk": indicator_id,
-            "period_pk": period_id,
+            "indicator_pk": figure.indicator_id,
+            "period_pk": figure.period_id,
         },
     )
+    return f"{path}?organization={figure.organization_id}"
 
 
-def _context(workspace: Workspace, figure: OwedFigure, sender_name: str) -> dict[str, Any]:
-    return {
-        "workspace_name": workspace.name,
-        "partnership_name": figure.partnership_name,
-        "indicator_name": figure.indicator_name,
-        "unit": figure.unit,
-        "organization_name": figure.organization_name,
-        "period_label": period_label(figure),
-        "days_late": figure.days_late,
-        "state": figure.measurement_status or "",
-        "sender_name": sender_name,
-        "report_url": report_url(
-            workspace=workspace, indicator_id=figure.indicator_id, period_id=figure.period_id
-        ),
-    }
-
-
-def missing_figure_reminder_send(
-    *,
-    workspace: Workspace,
-    indicator_id: int,
-    period_id: int,
-    organization_id: int,
-    sender_name: str = "",
-    sender_email: str = "",
-) -> int:
-    """Email the reminder to each partner user of the organization (one message each, so
-    no one sees the others' addresses; a reply goes to the person who sent it). Nothing
-    is sent when the figure was submitted (or its period locked) since the reminder was
-    asked for. Returns the number of messages sent."""
-    key = OwedKey(indicator_id, period_id, organization_id)
-    figure = owed_figures(workspace=workspace, keys=[key]).get(key)
-    if figure is None:
-        logger.info(
-            "reminder for %s skipped: no longer owed",
-            key.encode(),
-            extra={"workspace": workspace.slug},
-        )
-        return 0
-    recipients = partner_recipients(workspace=workspace, organization_id=organization_id)
-    context = _context(workspace, figure, sender_name)
-    subject = " ".join(
-        render_to_string("emails/impact/missing_figure_subject.txt", context).split()
+def _specs(
+    *, workspace: Workspace, figure: OwedFigure, sender_name: str, now: Any
+) -> list[ReminderSpec]:
+    """One reminder per partner user of the organization. Each press of the button is a
+    new occurrence (the time), so a reminder sent again is sent again."""
+    late = f"{figure.days_late} day{'' if figure.days_late == 1 else 's'} late"
+    title = f"Please submit “{figure.indicator_name}” for {period_label(figure)} ({late})"
+    detail = (
+        f"{sender_name} asked {figure.organization_name} for this figure." if sender_name else ""
     )
-    text_body = render_to_string("emails/impact/missing_figure_body.txt", context)
-    html_body = render_to_string("emails/impact/missing_figure_body.html", context)
-    messages = []
-    for person in recipients:
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text_body,
-            to=[person.email],
-            reply_to=[sender_email] if sender_email else None,
+    occurrence = f"manual:{figure.organization_id}:{now.strftime('%Y%m%dT%H%M%S.%f')}"
+    path = report_path(workspace=workspace, figure=figure)
+    return [
+        ReminderSpec(
+            recipient_id=person.pk,
+            kind=ReminderKind.MANUAL,
+            subject_type="period",
+            subject_id=figure.period_id,
+            occurrence=occurrence,
+            title=title,
+            detail=detail,
+            path=path,
+            partnership_id=figure.partnership_id,
         )
-        message.attach_alternative(html_body, "text/html")
-        messages.append(message)
-    sent = get_connection().send_messages(messages) if messages else 0
-    logger.info(
-        "reminder for %s sent to %s people",
-        key.encode(),
-        sent,
-        extra={"workspace": workspace.slug},
-    )
-    return int(sent or 0)
+        for person in partner_recipients(
+            workspace=workspace, organization_id=figure.organization_id
+        )
+    ]

@@ -51,6 +51,7 @@ from partnerhub.models import (
     NotificationPreference,
     Reminder,
     ReminderEmail,
+    ReminderKind,
     ReminderPolicy,
     ReminderState,
     Workspace,
@@ -314,18 +315,24 @@ def reminders_batch(*, workspace: Workspace, now: datetime | None = None) -> int
                 Reminder.objects.for_workspace(workspace)
                 .filter(state=ReminderState.PENDING, id__gt=after)
                 .order_by("id")
-                .values_list("id", "recipient_id")[:BATCH_SIZE]
+                .values_list("id", "recipient_id", "kind")[:BATCH_SIZE]
             )
             if not pending:
                 return attached
             after = pending[-1][0]
-            by_recipient: dict[int, list[int]] = {}
-            for reminder_id, recipient_id in pending:
-                by_recipient.setdefault(recipient_id, []).append(reminder_id)
-            cadences = cadences_for(workspace=workspace, user_ids=by_recipient)
-            members = active_member_ids(workspace=workspace, user_ids=by_recipient)
-            for recipient_id, reminder_ids in by_recipient.items():
+            # A reminder a coordinator sends by hand goes out now, whatever the digest.
+            groups: dict[tuple[int, bool], list[int]] = {}
+            for reminder_id, recipient_id, kind in pending:
+                groups.setdefault((recipient_id, kind == ReminderKind.MANUAL), []).append(
+                    reminder_id
+                )
+            recipients = {recipient_id for recipient_id, _ in groups}
+            cadences = cadences_for(workspace=workspace, user_ids=recipients)
+            members = active_member_ids(workspace=workspace, user_ids=recipients)
+            for (recipient_id, manual), reminder_ids in groups.items():
                 cadence = cadences[recipient_id]
+                if manual and cadence != Cadence.OFF:
+                    cadence = Cadence.IMMEDIATE
                 if cadence == Cadence.OFF or recipient_id not in members:
                     Reminder.objects.for_workspace(workspace).filter(id__in=reminder_ids).update(
                         state=ReminderState.NOT_EMAILED, updated_at=now

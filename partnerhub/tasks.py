@@ -84,3 +84,15 @@ def reminders_send_workspace(workspace_id: int) -> int:
     if sent == SEND_BATCH:
         reminders_send_workspace.delay_on_commit(workspace_id)
     return sent
+
+
+@shared_task(name="partnerhub.tasks.reminders_deliver_workspace")
+def reminders_deliver_workspace(workspace_id: int) -> int:
+    """Put the workspace's pending reminders into emails and send what is due now (after
+    a coordinator's "send a reminder now"; the beat's sweep does the same every 5 min)."""
+    from partnerhub import reminders
+    from partnerhub.models import Workspace
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    reminders.reminders_batch(workspace=workspace)
+    return reminders_send_workspace(workspace_id)

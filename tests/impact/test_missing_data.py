@@ -1,7 +1,7 @@
 """The missing-data board: which figure is owed (the definition's edge cases), the page
-(filters, access, a constant number of queries), and "send a reminder now" (the email
-through the Celery task after the commit, the activity event, organizations without
-anyone to write to, rollbacks)."""
+(filters, access, a constant number of queries), and "send a reminder now" (a reminder
+per partner user in the outbox, emailed at once by the outbox's task after the commit,
+the activity event, organizations without anyone to write to, rollbacks)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,16 @@ from django.utils import timezone
 
 from impact.models import Frequency, MeasurementStatus, ReportingPeriod
 from impact.selectors_missing import OwedKey, missing_board, owed_figures
-from impact.services_reminders import missing_figure_remind, missing_figures_remind
-from partnerhub.models import ActivityEvent, Role
+from impact.services_reminders import missing_figure_remind
+from partnerhub.models import (
+    ActivityEvent,
+    Cadence,
+    NotificationPreference,
+    Reminder,
+    ReminderKind,
+    ReminderState,
+    Role,
+)
 from partnerhub.tenancy import workspace_context
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.impact.helpers import make_indicator, make_measurement, make_partnership, periods_of
@@ -305,7 +313,7 @@ def test_the_board_query_count_does_not_grow_with_rows(cast_a):
 # --- Send a reminder now --------------------------------------------------------------------
 
 
-def test_a_reminder_emails_the_organizations_partners_through_the_task(
+def test_a_reminder_emails_the_organizations_partners_through_the_outbox(
     cast_a, eager_celery, django_capture_on_commit_callbacks
 ):
     with workspace_context(cast_a.workspace):
@@ -324,19 +332,23 @@ def test_a_reminder_emails_the_organizations_partners_through_the_task(
             role=Role.PARTNER,
             organization=cast_a.organization,
         )
+        # A daily digest is the default; a reminder sent by hand still goes out now.
+        NotificationPreference.objects.create(
+            workspace=cast_a.workspace, user=colleague, cadence=Cadence.WEEKLY
+        )
     key = OwedKey(indicator.pk, periods[0].pk, cast_a.organization.pk)
     client = cast_a.client("coordinator")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url("missing_data_remind", cast_a), {"one": key.encode()})
     assert response.status_code == 302
-    assert len(callbacks) == 1  # one task for the reminder, after the commit
+    assert len(callbacks) == 1  # one delivery task, after the commit
     assert sorted(m.to[0] for m in mail.outbox) == [
         "colleague@example.org",
         cast_a.partner.email,
     ]
     message = mail.outbox[0]
     assert all(len(m.to) == 1 for m in mail.outbox)  # no one sees the others' addresses
-    assert "Meals served" in message.subject and cast_a.organization.name in message.subject
+    assert message.subject == f"1 reminder for {cast_a.workspace.name}"
     link = settings.SITE_URL + reverse(
         "measurement_report",
         kwargs={
@@ -345,23 +357,64 @@ def test_a_reminder_emails_the_organizations_partners_through_the_task(
             "period_pk": periods[0].pk,
         },
     )
-    assert link in message.body
-    assert "(meals)" in message.body
-    assert message.reply_to == [cast_a.coordinator.email]
-    html, mimetype = message.alternatives[0]
-    assert mimetype == "text/html" and f'href="{link}"' in html
+    link += f"?organization={cast_a.organization.pk}"
+    assert "Meals served" in message.body and link in message.body
     days = (timezone.localdate() - periods[0].end_date).days
-    assert f"closed {days} days ago" in message.body
+    assert f"({days} days late)" in message.body
+    assert f"asked {cast_a.organization.name} for this figure" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and link.replace("&", "&amp;") in html
+    assert message.extra_headers["Message-ID"].startswith("<reminder-")
     page = client.get(response["Location"]).content.decode()
     assert f"Reminder sent to {cast_a.organization.name} (2 people)" in page
     with workspace_context(cast_a.workspace):
         event = ActivityEvent.objects.get(object_type="impact.reportingperiod")
+        reminders = list(Reminder.objects.order_by("recipient__email"))
     assert event.actor_user == cast_a.coordinator
     assert event.object_id == periods[0].pk
     assert event.partnership_id == indicator.partnership_id
     assert event.changes["organization"] == cast_a.organization.name
     assert event.changes["indicator"] == "Meals served"
     assert event.changes["recipients"] == 2
+    # The outbox keeps them: in each person's notifications and the partnership's log.
+    assert [(r.recipient_id, r.kind, r.state) for r in reminders] == [
+        (colleague.pk, ReminderKind.MANUAL, ReminderState.SENT),
+        (cast_a.partner.pk, ReminderKind.MANUAL, ReminderState.SENT),
+    ]
+    assert {r.partnership_id for r in reminders} == {indicator.partnership_id}
+
+
+def test_sending_again_reminds_again(cast_a, eager_celery, django_capture_on_commit_callbacks):
+    with workspace_context(cast_a.workspace):
+        indicator, periods = annual_indicator(cast_a)
+    key = OwedKey(indicator.pk, periods[0].pk, cast_a.organization.pk)
+    client = cast_a.client("coordinator")
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("missing_data_remind", cast_a), {"one": key.encode()})
+    assert [m.to for m in mail.outbox] == [[cast_a.partner.email]] * 2
+    assert mail.outbox[0].extra_headers["Message-ID"] != mail.outbox[1].extra_headers["Message-ID"]
+
+
+def test_a_person_who_turned_emails_off_is_reminded_in_the_app_only(
+    cast_a, eager_celery, django_capture_on_commit_callbacks
+):
+    with workspace_context(cast_a.workspace):
+        indicator, periods = annual_indicator(cast_a)
+        NotificationPreference.objects.create(
+            workspace=cast_a.workspace, user=cast_a.partner, cadence=Cadence.OFF
+        )
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            missing_figure_remind(
+                workspace=cast_a.workspace,
+                actor=cast_a.coordinator,
+                indicator_id=indicator.pk,
+                period_id=periods[0].pk,
+                organization_id=cast_a.organization.pk,
+            )
+        reminder = Reminder.objects.get()
+    assert mail.outbox == []
+    assert reminder.state == ReminderState.NOT_EMAILED and reminder.read_at is None
 
 
 def test_bulk_reminders_send_the_selected_and_refuse_the_rest(
@@ -458,33 +511,7 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(
     assert mail.outbox == []
     with workspace_context(cast_a.workspace):
         assert not ActivityEvent.objects.filter(object_type="impact.reportingperiod").exists()
-
-
-def test_the_task_sends_nothing_once_the_figure_was_submitted(
-    cast_a, eager_celery, django_capture_on_commit_callbacks
-):
-    with workspace_context(cast_a.workspace):
-        indicator, periods = annual_indicator(cast_a)
-    with (
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
-        workspace_context(cast_a.workspace),
-    ):
-        outcome = missing_figures_remind(
-            workspace=cast_a.workspace,
-            actor=cast_a.coordinator,
-            keys=[OwedKey(indicator.pk, periods[0].pk, cast_a.organization.pk)],
-        )
-    assert len(outcome.sent) == 1 and len(callbacks) == 1
-    with workspace_context(cast_a.workspace):
-        make_measurement(
-            cast_a,
-            indicator=indicator,
-            period=periods[0],
-            value=3,
-            status=MeasurementStatus.SUBMITTED,
-        )
-    callbacks[0]()  # the task runs now, after the partner submitted
-    assert mail.outbox == []
+        assert not Reminder.objects.exists()
 
 
 def test_reminders_are_only_for_this_workspaces_partners(

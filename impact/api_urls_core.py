@@ -3,6 +3,7 @@
 
 from django.urls import path
 
+from impact.api_iati import PartnershipIatiAPIView, WorkspaceIatiAPIView
 from impact.api_indicators import IndicatorProgressViewSet, IndicatorViewSet, PeriodViewSet
 from impact.api_measurements import MeasurementViewSet
 
@@ -69,5 +70,11 @@ urlpatterns = [
         "measurements/<int:pk>/return/",
         MeasurementViewSet.as_view({"post": "return_figure"}),
         name="api_measurement-return",
+    ),
+    path("iati/activities.xml", WorkspaceIatiAPIView.as_view(), name="api_iati-activities"),
+    path(
+        "partnerships/<int:pk>/iati.xml",
+        PartnershipIatiAPIView.as_view(),
+        name="api_partnership-iati",
     ),
 ]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("impact.urls_spreadsheets")),
     path("", include("impact.urls_dashboards")),
     path("", include("impact.urls_health")),
+    path("", include("impact.urls_iati")),
 ]

@@ -141,6 +141,9 @@ IMPACT_MAKERS: dict[str, Maker] = {
     "measurement_import_apply": pick(_measurement_import, pk="pk"),
     "measurement_import_progress": pick(_measurement_import, pk="pk"),
     "indicator_export_csv": _partnership,
+    # IATI activity XML: page download and API
+    "partnership_iati": _partnership,
+    "api_partnership-iati": _partnership,
 }
 
 # Makers available to the entries above: _indicator (pk), _period (pk, indicator_pk,

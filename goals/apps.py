@@ -9,3 +9,8 @@ class GoalsConfig(AppConfig):
         from goals.activity_hooks import register
 
         register()
+
+        # Webhook payloads carry goals' objects as the API returns them.
+        from goals.webhook_resources import register as register_webhook_resources
+
+        register_webhook_resources()

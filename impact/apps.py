@@ -20,3 +20,8 @@ class ImpactConfig(AppConfig):
         from impact.reminders import register as register_reminder_rules
 
         register_reminder_rules()
+
+        # Webhook payloads carry impact objects as the API returns them.
+        from impact.webhook_resources import register as register_webhook_resources
+
+        register_webhook_resources()

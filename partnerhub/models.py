@@ -313,3 +313,10 @@ from partnerhub.models_reminders import (  # noqa: E402, F401
     ReminderPolicy,
     ReminderState,
 )
+
+# Webhook endpoints and their delivery outbox (see partnerhub.webhooks).
+from partnerhub.models_webhooks import (  # noqa: E402, F401
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

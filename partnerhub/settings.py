@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-goal-statuses": {"task": "goals.tasks.refresh_goal_statuses", "schedule": 86400.0},
     # Every 5 minutes: fill the reminders outbox and send what is due (see partnerhub.reminders).
     "sweep-reminders": {"task": "partnerhub.tasks.reminders_sweep", "schedule": 300.0},
+    # Every minute: send due webhook deliveries (see partnerhub.webhooks_sender).
+    "sweep-webhooks": {"task": "partnerhub.tasks.webhooks_sweep", "schedule": 60.0},
 }
 
 # --- Email ----------------------------------------------------------------------------
@@ -200,6 +202,18 @@ REMINDER_EMAIL_RETRY_BASE_SECONDS = env.int("REMINDER_EMAIL_RETRY_BASE_SECONDS",
 REMINDER_EMAIL_RETRY_MAX_SECONDS = env.int("REMINDER_EMAIL_RETRY_MAX_SECONDS", default=6 * 3600)
 # The domain part of reminder Message-IDs (a duplicate after a crash keeps its Message-ID).
 REMINDER_MESSAGE_ID_DOMAIN = env.str("REMINDER_MESSAGE_ID_DOMAIN", default="partnerhub.localhost")
+
+# --- Webhooks (the outbox in partnerhub.webhooks_sender) --------------------------------
+# Off in production: targets must be https and resolve only to public addresses (no
+# server-side request forgery into the hosting network). On for development and tests.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+# 16 attempts from 30 s doubling, capped at 3 h, with +-50 % jitter: about 22 h in all.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=16)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3 * 3600)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 
 # --- Authentication (django-allauth) ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -96,3 +96,42 @@ def reminders_deliver_workspace(workspace_id: int) -> int:
     workspace = Workspace.objects.get(pk=workspace_id)
     reminders.reminders_batch(workspace=workspace)
     return reminders_send_workspace(workspace_id)
+
+
+# --- Webhooks ----------------------------------------------------------------------------
+# The beat sends one ``webhooks_sweep`` every minute; it walks the workspaces in id order
+# (keyset) and enqueues one sender per workspace that has due deliveries. A change also
+# enqueues its workspace's sender on commit, so the sweep only catches up after retries
+# and lost enqueues.
+
+
+@shared_task(name="partnerhub.tasks.webhooks_sweep")
+def webhooks_sweep() -> int:
+    from partnerhub.webhooks_sender import workspaces_with_due_deliveries
+
+    queued = 0
+    after = 0
+    while True:
+        due, last = workspaces_with_due_deliveries(after=after, limit=500)
+        if last is None:
+            return queued
+        for workspace_id in due:
+            webhooks_send_workspace.delay_on_commit(workspace_id)
+            queued += 1
+        after = last
+
+
+WEBHOOK_SEND_BATCH = 100
+
+
+@shared_task(name="partnerhub.tasks.webhooks_send_workspace")
+def webhooks_send_workspace(workspace_id: int) -> int:
+    """Send up to WEBHOOK_SEND_BATCH due deliveries; when more wait, enqueue the next batch."""
+    from partnerhub.models import Workspace
+    from partnerhub.webhooks_sender import webhooks_send_due
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    tried = webhooks_send_due(workspace=workspace, limit=WEBHOOK_SEND_BATCH)
+    if tried == WEBHOOK_SEND_BATCH:
+        webhooks_send_workspace.delay_on_commit(workspace_id)
+    return tried

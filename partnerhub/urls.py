@@ -13,6 +13,7 @@ workspace_patterns = [
     path("", include("partnerhub.views.workspace_urls")),
     path("", include("partnerhub.views.invitation_urls")),
     path("", include("partnerhub.views.api_key_urls")),
+    path("", include("partnerhub.views.webhook_urls")),
     path("", include("partnerhub.views.activity_urls")),
     path("", include("partnerhub.views.notification_urls")),
     path("", include("partners.urls")),

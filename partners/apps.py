@@ -10,3 +10,8 @@ class PartnersConfig(AppConfig):
         from partners.activity_hooks import register
 
         register()
+
+        # Webhook payloads carry partners' objects as the API returns them.
+        from partners.webhook_resources import register as register_webhook_resources
+
+        register_webhook_resources()

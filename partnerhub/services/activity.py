@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 
 from partnerhub.models import ActivityEvent, ApiKey, EventAction, User, Workspace
+from partnerhub.webhooks import webhooks_on_event
 
 
 def _jsonable(value: Any) -> Any:
@@ -79,7 +80,7 @@ def record_event(
     if action not in EventAction.values:
         raise ValueError(f"unknown action {action!r}")
     user, api_key, label = actor_parts(actor)
-    return ActivityEvent.objects.create(
+    event = ActivityEvent.objects.create(
         workspace=workspace,
         actor_user=user,
         actor_key=api_key,
@@ -91,3 +92,6 @@ def record_event(
         partnership_id=partnership_id,
         changes=_jsonable(changes or {}),
     )
+    # Webhooks: the deliveries are written with the change (same transaction).
+    webhooks_on_event(workspace=workspace, event=event)
+    return event

@@ -117,6 +117,35 @@ def _api_key(cast: Cast) -> dict[str, Any]:
     return {"pk": api_key.pk}
 
 
+def _webhook_endpoint(cast: Cast) -> dict[str, Any]:
+    from django.test import override_settings
+
+    from partnerhub.services.webhooks import webhook_endpoint_create
+
+    # A loopback target needs the development setting (production refuses it).
+    with override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=True), workspace_context(cast.workspace):
+        endpoint, _ = webhook_endpoint_create(
+            workspace=cast.workspace,
+            actor=cast.admin,
+            url=f"http://127.0.0.1:9/{secrets.token_hex(4)}",
+            events=["milestone.updated"],
+        )
+    return {"pk": endpoint.pk}
+
+
+def _webhook_delivery(cast: Cast) -> dict[str, Any]:
+    from partnerhub.models import WebhookDelivery
+    from partnerhub.selectors_webhooks import webhook_endpoint_get
+    from partnerhub.services.webhooks import webhook_test_send
+
+    kwargs = _webhook_endpoint(cast)
+    with workspace_context(cast.workspace):
+        endpoint = webhook_endpoint_get(workspace=cast.workspace, pk=kwargs["pk"])
+        webhook_test_send(workspace=cast.workspace, actor=cast.admin, endpoint=endpoint)
+        delivery = WebhookDelivery.objects.for_workspace(cast.workspace).get(endpoint=endpoint)
+    return {"pk": endpoint.pk, "delivery_pk": delivery.pk}
+
+
 def _organization(cast: Cast) -> dict[str, Any]:
     with workspace_context(cast.workspace):
         organization = OrganizationFactory(workspace=cast.workspace, name=_unique("Walk org"))
@@ -305,6 +334,11 @@ OBJECT_MAKERS: dict[str, Maker] = {
     "workspace_invitation_resend": _invitation,
     "workspace_invitation_revoke": _invitation,
     "workspace_api_key_revoke": _api_key,
+    "workspace_webhook_detail": _webhook_endpoint,
+    "workspace_webhook_rotate": _webhook_endpoint,
+    "workspace_webhook_test": _webhook_endpoint,
+    "workspace_webhook_delete": _webhook_endpoint,
+    "workspace_webhook_redeliver": _webhook_delivery,
     "notification_open": _reminder,
     "partnership_reminders": _partnership,
     "api_member-detail": _member,

@@ -311,10 +311,15 @@ def reminders_batch(*, workspace: Workspace, now: datetime | None = None) -> int
     while True:
         with workspace_context(workspace):
             policy = reminder_policy(workspace=workspace)
+            # Locked, so that two batchers at once (two beats, a repeated task) never work
+            # from a stale view: the second waits, then skips what the first attached.
+            # Without the lock it would find the person's email already sent and open
+            # the next window's email for reminders no longer pending: an empty digest.
             pending = list(
                 Reminder.objects.for_workspace(workspace)
                 .filter(state=ReminderState.PENDING, id__gt=after)
                 .order_by("id")
+                .select_for_update()
                 .values_list("id", "recipient_id", "kind")[:BATCH_SIZE]
             )
             if not pending:

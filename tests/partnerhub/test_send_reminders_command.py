@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 class EveryMemberRule:
     """One reminder per member of the chosen workspaces, read in keyset order."""
 
-    kind = ReminderKind.MANUAL.value
+    kind = ReminderKind.FIGURES_WAITING.value  # a digest kind (manual ones go out at once)
 
     def __init__(self, *workspaces: Workspace) -> None:
         self.workspace_ids = {workspace.pk for workspace in workspaces}
@@ -160,7 +160,7 @@ def test_dry_run_prints_what_would_be_created_and_writes_nothing(
     assert "ws-a (Workspace A): 4 reminders due now, 4 new, 0 already exist" in output
     line = next(line for line in output.splitlines() if cast_a.partner.email in line)
     assert line.split()[0] == "new"
-    assert "manual" in line
+    assert "figures_waiting" in line
     assert "Check your work in Workspace A" in line
     assert "https://hub.example.org/w/ws-a/my-work/" in line
     viewer_line = next(line for line in output.splitlines() if cast_a.viewer.email in line)

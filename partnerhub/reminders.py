@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -334,59 +334,156 @@ def reminders_batch(*, workspace: Workspace, now: datetime | None = None) -> int
             recipients = {recipient_id for recipient_id, _ in groups}
             cadences = cadences_for(workspace=workspace, user_ids=recipients)
             members = active_member_ids(workspace=workspace, user_ids=recipients)
+            not_emailed: list[int] = []
+            wanted: list[_EmailWanted] = []
             for (recipient_id, manual), reminder_ids in groups.items():
                 cadence = cadences[recipient_id]
                 if manual and cadence != Cadence.OFF:
                     cadence = Cadence.IMMEDIATE
                 if cadence == Cadence.OFF or recipient_id not in members:
-                    Reminder.objects.for_workspace(workspace).filter(id__in=reminder_ids).update(
-                        state=ReminderState.NOT_EMAILED, updated_at=now
-                    )
-                    continue
-                email = _open_email(
-                    workspace=workspace,
-                    policy=policy,
-                    cadence=cadence,
-                    recipient_id=recipient_id,
-                    now=now,
-                    first_id=reminder_ids[0],
+                    not_emailed.extend(reminder_ids)
+                else:
+                    wanted.append(_EmailWanted(recipient_id, cadence, reminder_ids))
+            reminders = Reminder.objects.for_workspace(workspace)
+            if not_emailed:
+                reminders.filter(id__in=not_emailed).update(
+                    state=ReminderState.NOT_EMAILED, updated_at=now
                 )
-                attached += (
-                    Reminder.objects.for_workspace(workspace)
-                    .filter(id__in=reminder_ids, state=ReminderState.PENDING)
-                    .update(email=email, state=ReminderState.QUEUED, updated_at=now)
-                )
+            email_ids = _open_emails(workspace=workspace, policy=policy, wanted=wanted, now=now)
+            chosen = [(want, pk) for want, pk in zip(wanted, email_ids, strict=True) if pk]
+            attached += _reminders_attach(workspace=workspace, chosen=chosen, now=now)
 
 
-def _open_email(
+_ATTACH_SQL = """
+    UPDATE partnerhub_reminder AS r
+       SET email_id = v.email_id, state = %s, updated_at = %s
+      FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, email_id)
+     WHERE r.id = v.id AND r.workspace_id = %s AND r.state = %s
+"""
+
+
+def _reminders_attach(
+    *, workspace: Workspace, chosen: list[tuple[_EmailWanted, int]], now: datetime
+) -> int:
+    """One UPDATE for the whole batch: each group's pending reminders into its email."""
+    if not chosen:
+        return 0
+    if connection.vendor != "postgresql":  # the embedded default (SQLite): small batches
+        return (
+            Reminder.objects.for_workspace(workspace)
+            .filter(
+                id__in=[pk for want, _ in chosen for pk in want.reminder_ids],
+                state=ReminderState.PENDING,
+            )
+            .update(
+                email_id=Case(
+                    *(When(id__in=want.reminder_ids, then=Value(pk)) for want, pk in chosen),
+                    output_field=BigIntegerField(),
+                ),
+                state=ReminderState.QUEUED,
+                updated_at=now,
+            )
+        )
+    pairs = [(reminder_id, pk) for want, pk in chosen for reminder_id in want.reminder_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ATTACH_SQL,
+            [
+                ReminderState.QUEUED,
+                now,
+                [reminder_id for reminder_id, _ in pairs],
+                [pk for _, pk in pairs],
+                workspace.pk,
+                ReminderState.PENDING,
+            ],
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class _EmailWanted:
+    recipient_id: int
+    cadence: str
+    reminder_ids: list[int]
+
+
+def _open_emails(
     *,
     workspace: Workspace,
     policy: ReminderPolicy,
-    cadence: str,
-    recipient_id: int,
+    wanted: list[_EmailWanted],
     now: datetime,
-    first_id: int,
-) -> ReminderEmail:
-    """The person's pending email for the right window, locked for this transaction."""
+) -> list[int | None]:
+    """For each group, the id of its person's pending email of the right window, locked
+    for this transaction (None, rarely, when none could be opened: those reminders stay
+    pending for the next batch). A constant number of queries per round of windows:
+    one INSERT ... ON CONFLICT DO NOTHING of every group's candidate, one SELECT ... FOR
+    UPDATE of them; a group whose candidate was already sent tries its next window."""
     emails = ReminderEmail.objects.for_workspace(workspace)
-    for window, send_after in email_windows(
-        workspace=workspace, policy=policy, cadence=cadence, now=now, first_id=first_id
-    ):
+    candidates = [
+        [
+            *email_windows(
+                workspace=workspace,
+                policy=policy,
+                cadence=want.cadence,
+                now=now,
+                first_id=want.reminder_ids[0],
+            ),
+            # Every window taken (the workspace's timezone or digest hour changed so
+            # that "tomorrow" has already gone): an email of its own, due now, rather
+            # than reminders left pending forever.
+            (f"late:{want.reminder_ids[0]}", now),
+        ]
+        for want in wanted
+    ]
+    chosen: list[int | None] = [None] * len(wanted)
+    remaining = list(range(len(wanted)))
+    level = 0
+    while remaining:
+        keys: dict[int, tuple[int, str, datetime]] = {}
+        for index in remaining:
+            window, send_after = candidates[index][level]
+            keys[index] = (wanted[index].recipient_id, window, send_after)
+        if level:
+            late = [keys[i][0] for i in remaining if keys[i][1].startswith("late:")]
+            if late:
+                logger.warning("no open reminder email window for users %s", late)
         ReminderEmail.objects.bulk_create(
             [
                 ReminderEmail(
-                    workspace=workspace,
-                    recipient_id=recipient_id,
-                    window=window,
-                    send_after=send_after,
+                    workspace=workspace, recipient_id=recipient_id, window=window, send_after=at
                 )
+                for recipient_id, window, at in {key[:2]: key for key in keys.values()}.values()
             ],
             ignore_conflicts=True,
         )
-        email = emails.select_for_update().get(recipient_id=recipient_id, window=window)
-        if email.state == EmailState.PENDING and email.attempts == 0:
-            return email
-    raise RuntimeError(f"no open reminder email window for user {recipient_id}")
+        by_window: dict[str, set[int]] = {}
+        for recipient_id, window, _ in keys.values():
+            by_window.setdefault(window, set()).add(recipient_id)
+        match = Q()
+        for window, recipient_ids in by_window.items():
+            match |= Q(window=window, recipient_id__in=recipient_ids)
+        found = {
+            (recipient_id, window): (pk, state, attempts)
+            for pk, recipient_id, window, state, attempts in emails.filter(match)
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", "recipient_id", "window", "state", "attempts")
+        }
+        still = []
+        for index in remaining:
+            # Missing: a withdrawal (emails turned off) deleted it meanwhile; the next
+            # batch sees the new preference.
+            pk, state, attempts = found.get(keys[index][:2], (None, None, None))
+            if state == EmailState.PENDING and attempts == 0:
+                chosen[index] = pk
+            elif pk is not None and level < len(candidates[index]) - 1:
+                still.append(index)
+            else:
+                logger.error("no reminder email could be opened for user %s", keys[index][0])
+        remaining = still
+        level += 1
+    return chosen
 
 
 # --- Sending -----------------------------------------------------------------------------
@@ -470,20 +567,44 @@ def build_message(*, workspace: Workspace, email: ReminderEmail) -> EmailMultiAl
     return message
 
 
+def _claimable(*, workspace: Workspace, now: datetime) -> ReminderEmail | None:
+    """The first due email nobody holds, locked (skipping those others hold)."""
+    return (
+        ReminderEmail.objects.for_workspace(workspace)
+        .select_for_update(skip_locked=True)
+        .filter(send_after__lte=now)
+        .filter(Q(state=EmailState.PENDING) | Q(state=EmailState.SENDING, lease_until__lt=now))
+        .select_related("recipient")
+        .order_by("send_after", "id")
+        .first()
+    )
+
+
+def _still_wanted(*, workspace: Workspace, email: ReminderEmail) -> bool:
+    """The person still belongs to the workspace and has not turned emails off since
+    the batch (turning them off skips an email a batcher holds locked at that moment)."""
+    recipient = [email.recipient_id]
+    return bool(active_member_ids(workspace=workspace, user_ids=recipient)) and cadences_for(
+        workspace=workspace, user_ids=recipient
+    )[email.recipient_id] != (Cadence.OFF)
+
+
 def reminder_email_claim(*, workspace: Workspace, now: datetime | None = None) -> Claim | None:
     """Lease one due email of the workspace (or None), in its own transaction."""
     now = now or timezone.now()
     lease = timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
     with workspace_context(workspace):
-        email = (
-            ReminderEmail.objects.for_workspace(workspace)
-            .select_for_update(skip_locked=True)
-            .filter(send_after__lte=now)
-            .filter(Q(state=EmailState.PENDING) | Q(state=EmailState.SENDING, lease_until__lt=now))
-            .select_related("recipient")
-            .order_by("send_after", "id")
-            .first()
-        )
+        email = _claimable(workspace=workspace, now=now)
+        while email is not None and not _still_wanted(workspace=workspace, email=email):
+            # The person left the workspace (or was deactivated, or turned emails off)
+            # after the batch: the digest must not carry the workspace's work to them.
+            # The reminders stay in the in-app list as not emailed; the email goes, as
+            # when emails are turned off.
+            Reminder.objects.for_workspace(workspace).filter(email=email).update(
+                state=ReminderState.NOT_EMAILED, email=None, updated_at=now
+            )
+            email.delete()
+            email = _claimable(workspace=workspace, now=now)
         if email is None:
             return None
         email.state = EmailState.SENDING
@@ -513,14 +634,16 @@ def reminder_email_finish(
                 )
             return bool(updated)
         if claim.attempt >= settings.REMINDER_EMAIL_MAX_ATTEMPTS:
-            return bool(
-                ours.update(
-                    state=EmailState.FAILED,
-                    last_error=error[:500],
-                    lease_until=None,
-                    updated_at=now,
-                )
+            failed = ours.update(
+                state=EmailState.FAILED, last_error=error[:500], lease_until=None, updated_at=now
             )
+            if failed:
+                # Final: the reminders leave ``queued`` (nothing will send them now); they
+                # keep the failed email, so the log says delivery failed.
+                Reminder.objects.for_workspace(workspace).filter(email_id=claim.email_id).update(
+                    state=ReminderState.NOT_EMAILED, updated_at=now
+                )
+            return bool(failed)
         return bool(
             ours.update(
                 state=EmailState.PENDING,

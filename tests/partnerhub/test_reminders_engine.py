@@ -23,6 +23,8 @@ from partnerhub import reminders, tasks
 from partnerhub.models import (
     Cadence,
     EmailState,
+    Membership,
+    NotificationPreference,
     Reminder,
     ReminderEmail,
     ReminderState,
@@ -216,6 +218,23 @@ def test_a_batcher_never_works_from_a_stale_view(monkeypatch):
     assert {e.window for e in emails} == {"daily:2026-03-10"}
     with workspace_context(workspace):
         assert not ReminderEmail.objects.for_workspace(workspace).filter(reminders=None).exists()
+
+
+@pytest.mark.django_db
+def test_batching_costs_the_same_queries_for_3_or_40_people(django_assert_num_queries):
+    def batch(slug: str, count: int) -> int:
+        workspace = make_workspace(slug)
+        people = add_people(workspace, count)
+        insert_reminders(workspace, people)
+        # Per batch of up to 1,000, in its transaction (savepoint, tenant setting, release):
+        # the policy, the pending reminders (locked), cadences, members, INSERT ... ON
+        # CONFLICT DO NOTHING of the emails, their SELECT ... FOR UPDATE, one UPDATE of
+        # the reminders; then the same transaction, policy and the empty next batch.
+        with django_assert_num_queries(15) as context:
+            assert reminders_batch(workspace=workspace) == count
+        return len(context.captured_queries)
+
+    assert batch("few", 3) == batch("many", 40) == 15
 
 
 # --- Batching by cadence and timezone -----------------------------------------------------
@@ -474,6 +493,50 @@ def test_a_failing_email_is_retried_with_backoff_then_failed(settings):
     assert (email.state, email.attempts) == (EmailState.FAILED, 3)
     far = clock + timedelta(days=30)
     assert reminder_email_claim(workspace=workspace, now=far) is None
+    # Nothing will send them now: the reminders leave "queued" (they keep the email).
+    (reminder,) = _reminders(workspace)
+    assert (reminder.state, reminder.email_id) == (ReminderState.NOT_EMAILED, email.pk)
+
+
+@pytest.mark.django_db
+def test_an_email_to_someone_who_left_or_turned_emails_off_is_not_sent():
+    workspace = make_workspace("left")
+    gone, quiet, stays = _due_emails(workspace, 3)
+    by_email = {e.pk: e.recipient_id for e in _emails(workspace)}
+    with workspace_context(workspace):
+        Membership.objects.filter(workspace=workspace, user_id=by_email[gone]).delete()
+        # Turned off while a batcher held the email locked: the withdrawal skipped it.
+        NotificationPreference.objects.for_workspace(workspace).filter(
+            user_id=by_email[quiet]
+        ).update(cadence=Cadence.OFF)
+    assert reminders_send_due(workspace=workspace) == 1
+    assert [m.to for m in mail.outbox] == [[f"p2.{workspace.slug}@example.org"]]
+    assert [e.pk for e in _emails(workspace)] == [stays]
+    dropped = _reminders(workspace, state=ReminderState.NOT_EMAILED)
+    assert {(r.recipient_id, r.email_id) for r in dropped} == {
+        (by_email[gone], None),
+        (by_email[quiet], None),
+    }
+
+
+@pytest.mark.django_db
+def test_a_batch_never_stalls_when_every_window_is_taken():
+    workspace = make_workspace("late")
+    (person,) = add_people(workspace, 1)
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    with workspace_context(workspace):
+        for day in ("2030-01-01", "2030-01-02"):  # both sent (e.g. the timezone changed)
+            ReminderEmail.objects.create(
+                workspace=workspace,
+                recipient_id=person,
+                window=f"daily:{day}",
+                send_after=now,
+                state=EmailState.SENT,
+            )
+    insert_reminders(workspace, [person], now=now)
+    assert reminders_batch(workspace=workspace, now=now) == 1
+    (email,) = _emails(workspace, state=EmailState.PENDING)
+    assert email.window.startswith("late:") and email.send_after == now
 
 
 # --- Tasks are enqueued on commit only ------------------------------------------------------

@@ -6,13 +6,14 @@ from django.urls import include, path
 from django.views import defaults
 
 from partnerhub.api.errors import problem_response
-from partnerhub.views import health, home
+from partnerhub.views import api_guide, health, home
 
 workspace_patterns = [
     path("", home.WorkspaceOverviewView.as_view(), name="workspace_overview"),
     path("", include("partnerhub.views.workspace_urls")),
     path("", include("partnerhub.views.invitation_urls")),
     path("", include("partnerhub.views.api_key_urls")),
+    path("api-guide/", api_guide.ApiGuideView.as_view(), name="workspace_api_guide"),
     path("", include("partnerhub.views.webhook_urls")),
     path("", include("partnerhub.views.activity_urls")),
     path("", include("partnerhub.views.notification_urls")),

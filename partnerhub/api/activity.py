@@ -18,7 +18,7 @@ from rest_framework import mixins, serializers
 from rest_framework.filters import BaseFilterBackend
 
 from partnerhub.api.base import WorkspaceViewSet
-from partnerhub.api.filters import IdFilter, UpdatedSinceFilter
+from partnerhub.api.filters import IdFilter, UpdatedSinceFilter, UtcIsoDateTimeFilter
 from partnerhub.api.pagination import CursorPagination
 from partnerhub.models import ActivityEvent, EventAction
 from partnerhub.permissions import Action
@@ -50,12 +50,12 @@ class ActivityFilter(django_filters.FilterSet):
         field_name="actor_user_id", help_text="Only events by this person (user id)."
     )
     actor_key = IdFilter(field_name="actor_key_id", help_text="Only events by this API key (id).")
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcIsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text="Only events at or after this ISO 8601 date-time.",
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UtcIsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="lt",
         help_text="Only events before this ISO 8601 date-time.",

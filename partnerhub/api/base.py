@@ -61,6 +61,24 @@ class WorkspaceAPIMixin:
         except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise exceptions.NotFound() from exc
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Lists carry an ETag of the page as served (and its format), so a poller's
+        # If-None-Match is answered 304 while nothing on that page changed.
+        if (
+            request.method in ("GET", "HEAD")
+            and getattr(self, "action", None) == "list"
+            and isinstance(response, Response)
+            and response.status_code == status.HTTP_200_OK
+            and response.data is not None
+            and not response.has_header("ETag")
+        ):
+            etag = etag_for([response.data, getattr(request, "accepted_media_type", "")])
+            if etag_matches(request.headers.get("If-None-Match"), etag):
+                response = Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+            else:
+                response["ETag"] = etag
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()  # type: ignore[misc]
         context["access"] = getattr(self, "access", None)

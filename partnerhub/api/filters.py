@@ -27,7 +27,8 @@ def parse_since(value: str) -> datetime:
         parsed = datetime.combine(day, time.min)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, UTC)
-    return parsed
+    # In UTC: Python accepts offsets up to 24 h, PostgreSQL only up to 16 h (a DataError).
+    return parsed.astimezone(UTC)
 
 
 class UpdatedSinceFilter(BaseFilterBackend):
@@ -53,10 +54,31 @@ class UpdatedSinceFilter(BaseFilterBackend):
                 "name": self.param,
                 "required": False,
                 "in": "query",
-                "description": "Only rows updated at or after this ISO 8601 date-time.",
+                "description": "Only rows updated at or after this ISO 8601 date-time. The list "
+                "is then ordered by (updated_at, id) and its cursor is a keyset on both, "
+                "so paging never skips a row changed meanwhile (it comes again later).",
                 "schema": {"type": "string", "format": "date-time"},
             }
         ]
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC: PostgreSQL refuses offsets beyond 16 hours
+    that Python accepts, and a year at the edge of the range may not convert at all; both
+    are a 400 problem, never a database error."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 @extend_schema_field(OpenApiTypes.INT)

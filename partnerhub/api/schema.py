@@ -31,9 +31,19 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "object",
             "description": (
                 "Validation errors only: a list of messages per field name; "
-                "`non_field_errors` for the request as a whole."
+                "`non_field_errors` for the request as a whole. A nested object's errors "
+                "are an object of the same shape; a list's are keyed by item index "
+                '(`{"breakdown": {"2": {"value": ["..."]}}}`).'
             ),
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "additionalProperties": {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "object"}]},
+                    },
+                    {"type": "object"},
+                ]
+            },
         },
     },
     "required": ["type", "title", "status", "detail"],

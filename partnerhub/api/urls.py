@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from partnerhub.api import schema  # noqa: F401  (registers the OpenAPI extensions)
 from partnerhub.api.activity import ActivityEventViewSet
+from partnerhub.api.deletions import DeletionViewSet
 from partnerhub.api.views import ApiDocsView, MemberViewSet, MeView, WorkspaceDetailView
 
 member_list = MemberViewSet.as_view({"get": "list"})
@@ -26,5 +27,10 @@ urlpatterns = [
         "w/<slug:workspace_slug>/activity/",
         ActivityEventViewSet.as_view({"get": "list"}),
         name="api_activity-list",
+    ),
+    path(
+        "w/<slug:workspace_slug>/deletions/",
+        DeletionViewSet.as_view({"get": "list"}),
+        name="api_deletion-list",
     ),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q
@@ -78,8 +79,13 @@ class CursorPagination(pagination.CursorPagination):
             pk = int(pk_text)
         except (binascii.Error, UnicodeError, ValueError) as exc:
             raise NotFound(self.invalid_cursor_message) from exc
-        if stamp is None or stamp.tzinfo is None or pk < 0:
+        if stamp is None or stamp.tzinfo is None or not 0 <= pk < 2**63:
             raise NotFound(self.invalid_cursor_message)
+        try:
+            # PostgreSQL refuses UTC offsets beyond 16 hours: hand it UTC.
+            stamp = stamp.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
         return stamp, pk
 
 

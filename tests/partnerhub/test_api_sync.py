@@ -3,6 +3,7 @@ deletions endpoint (tombstones read from the activity trail)."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -108,6 +109,25 @@ def test_a_broken_cursor_is_404(cast_a: Cast):
     tied_goals(cast_a, 1)
     response = key_client(cast_a).get(f"{goals_url(cast_a)}?updated_since=2025-01-01&cursor=!!")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-01-01T00:00:00-23:59|1",  # an offset PostgreSQL refuses: read as UTC
+        "9999-12-31T23:59:00-23:59|1",  # past the last representable instant in UTC
+        "2026-01-01T00:00:00+00:00|99999999999999999999",  # beyond a bigint
+    ],
+)
+def test_a_tampered_cursor_is_a_clean_answer_never_a_server_error(cast_a: Cast, raw: str):
+    tied_goals(cast_a, 1)
+    token = base64.urlsafe_b64encode(raw.encode()).decode()
+    response = key_client(cast_a).get(
+        f"{goals_url(cast_a)}?updated_since=2025-01-01&cursor={token}"
+    )
+    assert response.status_code in (200, 404)
+    if raw.endswith("|1") and raw.startswith("2026"):
+        assert response.status_code == 200  # a valid instant, merely written oddly
 
 
 def test_updated_since_lists_do_not_grow_in_queries(cast_a: Cast):

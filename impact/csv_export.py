@@ -1,14 +1,11 @@
 """CSV files of a partnership's indicators: the export of targets and actuals per period,
 and the template a person fills in to import figures.
 
-The export has one row per indicator and reporting period. Its numbers follow
-``impact.progress``: a period's *actual* combines its approved figures (added up, averaged
-for percentages) exactly as ``progress.period_actuals`` does, but for every indicator of
-the partnership in one query (``indicator_period_rows``); the *period target* is the one
-set for the period, else the straight line from baseline to target
-(``progress.period_target``); *actual to date* combines the periods up to this one by the
-indicator's aggregation (``progress.actual_to_date``). Figures *waiting* are submitted and
-not yet reviewed.
+The export has one row per indicator and reporting period. Its numbers are those of
+``impact.progress``: a period's *actual* and *period target* come from
+``progress.period_actuals_of`` (every indicator of the partnership in one query); *actual
+to date* combines the periods up to this one by the indicator's aggregation
+(``progress.actual_to_date``). Figures *waiting* are submitted and not yet reviewed.
 
 Cells a spreadsheet would run as a formula are prefixed with ``'`` (as every CSV file of
 the application does); a byte-order mark in front makes spreadsheets read UTF-8.
@@ -23,9 +20,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db.models import Count
 
-from goals.models import SharedGoal
 from impact.imports_analysis import partnership_index
 from impact.imports_file import category_key, number_text, period_label
 from impact.models import (
@@ -33,10 +29,8 @@ from impact.models import (
     Measurement,
     MeasurementBreakdown,
     MeasurementStatus,
-    ReportingPeriod,
-    ValueType,
 )
-from impact.progress import actual_to_date, period_target
+from impact.progress import PeriodActual, actual_to_date, period_actuals_of
 from partnerhub.api.renderers import spreadsheet_safe
 from partnerhub.models import Workspace
 from partnerhub.permissions import Action
@@ -45,7 +39,7 @@ from partners.models import Partnership
 from partners.selectors_partnerships import PartnershipAccess
 from partners.services.partnerships import workspace_today
 
-FETCH_ROWS = 500
+CHUNK_ROWS = 500  # CSV rows per piece of the streaming response
 
 EXPORT_COLUMNS = (
     "partnership",
@@ -80,7 +74,7 @@ EXPORT_COLUMNS = (
 @dataclass(frozen=True)
 class IndicatorPeriodRow:
     """One indicator and one of its periods (the period fields are None for an indicator
-    without periods), with the period's approved actual and figure counts."""
+    without periods), with the period's approved actual, target and figure counts."""
 
     indicator_id: int
     name: str
@@ -99,86 +93,72 @@ class IndicatorPeriodRow:
     period_id: int | None
     start_date: date | None
     end_date: date | None
-    set_target: Decimal | None
+    target: Decimal | None  # the period's own target, else the straight line's
+    set_target: Decimal | None  # the period's own target only
     locked: bool | None
     in_schedule: bool | None
     actual: Decimal | None
     approved: int
     waiting: int
 
-    @property
-    def target(self) -> Decimal | None:
-        """The period's target: the one set for it, else the straight line's."""
-        if self.set_target is not None or self.start_date is None or self.end_date is None:
-            return self.set_target
-        return period_target(
-            aggregation=self.aggregation,
-            baseline_value=self.baseline_value,
-            target_value=self.target_value,
-            baseline_date=self.baseline_date,
-            target_date=self.target_date,
-            start_date=self.start_date,
-            end_date=self.end_date,
-        )
 
-
-def _sql() -> str:
-    measurement = Measurement._meta.db_table
-    period = ReportingPeriod._meta.db_table
-    indicator = Indicator._meta.db_table
-    goal = SharedGoal._meta.db_table
-    # The per-period aggregate of impact.progress, for every indicator of the partnership,
-    # with the submitted figures counted alongside the approved ones.
-    return f"""
-        WITH per_period AS (
-            SELECT m.period_id,
-                   sum(m.value) FILTER (WHERE m.status = %(approved)s) AS total,
-                   avg(m.value) FILTER (WHERE m.status = %(approved)s) AS mean,
-                   count(*) FILTER (WHERE m.status = %(approved)s) AS approved,
-                   count(*) FILTER (WHERE m.status = %(submitted)s) AS waiting
-              FROM {measurement} m
-              JOIN {period} p
-                ON p.id = m.period_id AND p.workspace_id = m.workspace_id
-                   AND p.indicator_id = m.indicator_id
-             WHERE m.workspace_id = %(workspace)s
-               AND m.status IN (%(approved)s, %(submitted)s)
-               AND m.indicator_id IN (
-                   SELECT id FROM {indicator}
-                    WHERE workspace_id = %(workspace)s AND partnership_id = %(partnership)s)
-             GROUP BY m.period_id
-        )
-        SELECT i.id, i.name, i.unit, i.value_type, i.currency, i.direction, i.result_level,
-               g.title, i.baseline_value, i.baseline_date, i.target_value, i.target_date,
-               i.frequency, i.aggregation,
-               p.id, p.start_date, p.end_date, p.target_value, p.locked, p.in_schedule,
-               CASE WHEN i.value_type = %(percentage)s THEN pp.mean ELSE pp.total END,
-               coalesce(pp.approved, 0), coalesce(pp.waiting, 0)
-          FROM {indicator} i
-          LEFT JOIN {goal} g ON g.id = i.goal_id AND g.workspace_id = i.workspace_id
-          LEFT JOIN {period} p ON p.indicator_id = i.id AND p.workspace_id = i.workspace_id
-          LEFT JOIN per_period pp ON pp.period_id = p.id
-         WHERE i.workspace_id = %(workspace)s AND i.partnership_id = %(partnership)s
-         ORDER BY i.name, i.id, p.start_date, p.end_date, p.id
-    """  # noqa: S608 -- table names from the models; every value is a parameter
+def _row(indicator: Indicator, period: PeriodActual | None, waiting: int) -> IndicatorPeriodRow:
+    return IndicatorPeriodRow(
+        indicator_id=indicator.pk,
+        name=indicator.name,
+        unit=indicator.unit,
+        value_type=indicator.value_type,
+        currency=indicator.currency,
+        direction=indicator.direction,
+        result_level=indicator.result_level,
+        goal=indicator.goal.title if indicator.goal else None,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target_value=indicator.target_value,
+        target_date=indicator.target_date,
+        frequency=indicator.frequency,
+        aggregation=indicator.aggregation,
+        period_id=period.period_id if period else None,
+        start_date=period.start_date if period else None,
+        end_date=period.end_date if period else None,
+        target=period.target if period else None,
+        set_target=period.target if period and period.target_is_set else None,
+        locked=period.locked if period else None,
+        in_schedule=period.in_schedule if period else None,
+        actual=period.actual if period else None,
+        approved=period.figures if period else 0,
+        waiting=waiting,
+    )
 
 
 def indicator_period_rows(
     *, workspace: Workspace, partnership: Partnership
 ) -> Iterator[IndicatorPeriodRow]:
-    """Every indicator of the partnership and each of its periods, oldest first, with the
-    period's actual and figure counts. One query, read in chunks."""
-    params: dict[str, Any] = {
-        "workspace": workspace.pk,
-        "partnership": partnership.pk,
-        "approved": MeasurementStatus.APPROVED.value,
-        "submitted": MeasurementStatus.SUBMITTED.value,
-        "percentage": ValueType.PERCENTAGE.value,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
-        while chunk := cursor.fetchmany(FETCH_ROWS):
-            for row in chunk:
-                yield IndicatorPeriodRow(*row)
+    """Every indicator of the partnership (by name) and each of its periods, oldest
+    first, with the period's actual, target and figure counts. Three queries: the
+    indicators, their periods' actuals (``progress.period_actuals_of``), the figures
+    waiting per period."""
+    indicators = list(
+        Indicator.objects.for_workspace(workspace)
+        .filter(partnership=partnership)
+        .select_related("goal")
+        .order_by("name", "id")
+    )
+    actuals = period_actuals_of(workspace=workspace, indicator_ids=[i.pk for i in indicators])
+    waiting = dict(
+        Measurement.objects.for_workspace(workspace)
+        .filter(partnership=partnership, status=MeasurementStatus.SUBMITTED)
+        .order_by()
+        .values("period_id")
+        .annotate(n=Count("*"))
+        .values_list("period_id", "n")
+    )
+    for indicator in indicators:
+        periods = actuals[indicator.pk]
+        if not periods:
+            yield _row(indicator, None, 0)
+        for period in periods:
+            yield _row(indicator, period, waiting.get(period.period_id, 0))
 
 
 def _bool(value: bool | None) -> str:
@@ -256,7 +236,7 @@ def indicator_export_lines(*, workspace: Workspace, partnership: Partnership) ->
                 seen.append((row.end_date, row.actual))
             to_date = actual_to_date(seen, row.aggregation) if seen else None
             writer.writerow(_export_line(partnership, row, to_date))
-            if count % FETCH_ROWS == 0:
+            if count % CHUNK_ROWS == 0:
                 yield buffer.take()
         yield buffer.take()
 

@@ -319,26 +319,37 @@ class PeriodActual:
     target_is_set: bool = False
 
 
-def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodActual]:
-    """Every period of one indicator, oldest first, with its approved actual (or None)
-    and the straight-line target for the period when none was set (``period_target``)."""
-    sql = f"""
-        WITH per_period AS ({_FIGURES_SQL})
-        SELECT p.id, p.start_date, p.end_date, p.target_value, p.locked, p.in_schedule,
-               {_PERIOD_ACTUAL}, coalesce(pp.figures, 0),
-               i.aggregation, i.baseline_value, i.target_value, i.baseline_date, i.target_date
-          FROM impact_reportingperiod p
-          JOIN impact_indicator i ON i.id = p.indicator_id AND i.workspace_id = p.workspace_id
-          LEFT JOIN per_period pp ON pp.period_id = p.id
-         WHERE p.workspace_id = %(workspace)s AND p.indicator_id = %(indicator)s
-         ORDER BY p.start_date, p.end_date, p.id
-    """  # noqa: S608 -- constant SQL; every value is a parameter
-    params = _params(workspace, [indicator_id]) | {"indicator": indicator_id}
+# Every period of the given indicators with its approved actual: ``_FIGURES_SQL`` per
+# period, joined to all the periods (those without figures too).
+_PERIOD_ACTUALS_SQL = f"""
+    WITH per_period AS ({_FIGURES_SQL})
+    SELECT p.indicator_id, p.id, p.start_date, p.end_date, p.target_value, p.locked,
+           p.in_schedule, {_PERIOD_ACTUAL}, coalesce(pp.figures, 0),
+           i.aggregation, i.baseline_value, i.target_value, i.baseline_date, i.target_date
+      FROM impact_reportingperiod p
+      JOIN impact_indicator i ON i.id = p.indicator_id AND i.workspace_id = p.workspace_id
+      LEFT JOIN per_period pp ON pp.period_id = p.id
+     WHERE p.workspace_id = %(workspace)s AND p.indicator_id = ANY(%(ids)s::bigint[])
+     ORDER BY p.indicator_id, p.start_date, p.end_date, p.id
+"""  # noqa: S608 -- constant SQL; every value is a parameter
+
+
+def period_actuals_of(
+    *, workspace: Workspace, indicator_ids: Iterable[int]
+) -> dict[int, list[PeriodActual]]:
+    """Every period of each indicator, oldest first, with its approved actual (or None)
+    and its target: the one set for the period, else the straight line's
+    (``period_target``). One query for any number of indicators; an indicator without
+    periods maps to an empty list."""
+    ids = sorted(set(indicator_ids))
+    answer: dict[int, list[PeriodActual]] = {i: [] for i in ids}
+    if not ids:
+        return answer
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_PERIOD_ACTUALS_SQL, _params(workspace, ids))
         rows = cursor.fetchall()
-    answer: list[PeriodActual] = []
     for (
+        indicator_id,
         period_id,
         start_date,
         end_date,
@@ -364,7 +375,7 @@ def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodAct
                 start_date=start_date,
                 end_date=end_date,
             )
-        answer.append(
+        answer[indicator_id].append(
             PeriodActual(
                 period_id=period_id,
                 start_date=start_date,
@@ -378,6 +389,11 @@ def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodAct
             )
         )
     return answer
+
+
+def period_actuals(*, workspace: Workspace, indicator_id: int) -> list[PeriodActual]:
+    """``period_actuals_of`` for one indicator."""
+    return period_actuals_of(workspace=workspace, indicator_ids=[indicator_id])[indicator_id]
 
 
 def straight_line_target(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Min
@@ -31,7 +30,7 @@ from django.utils.formats import date_format
 
 from impact.models import HealthCheckResponse, HealthCheckRound, Measurement, MeasurementStatus
 from impact.selectors_health import answering_roles
-from impact.selectors_missing import _owed_from, _params
+from impact.selectors_missing import owed_from_sql, owed_params
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
     ReminderRule,
@@ -39,25 +38,13 @@ from partnerhub.reminders import (
     RuleBatch,
     register_reminder_rule,
 )
+from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import Organization
 
 LATE_FIRING_DAYS = 7
 
 
 # --- Shared ------------------------------------------------------------------------------
-
-
-def _days(values: Any, *, minimum: int) -> list[int]:
-    """The policy's list of days as sorted distinct integers of at least ``minimum``."""
-    days: set[int] = set()
-    for value in values if isinstance(values, list | tuple) else []:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            continue
-        if number >= minimum:
-            days.add(number)
-    return sorted(days)
 
 
 def partner_user_ids(
@@ -80,16 +67,6 @@ def partner_user_ids(
     ):
         answer.setdefault(organization_id, []).append(user_id)
     return answer
-
-
-def coordinator_ids(*, workspace: Workspace) -> list[int]:
-    """The workspace's active coordinators, or its admins when it has no coordinator
-    (someone must hear about escalations and reviews). One query."""
-    rows = Membership.objects.filter(
-        workspace=workspace, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
-    ).values_list("user_id", "role")
-    coordinators = sorted(user_id for user_id, role in rows if role == Role.COORDINATOR)
-    return coordinators or sorted(user_id for user_id, role in rows if role == Role.ADMIN)
 
 
 def _period(start: date, end: date) -> str:
@@ -139,7 +116,7 @@ def _missing_sql() -> str:
         WITH owed AS (
             SELECT p.id AS period_id, p.start_date, p.end_date, i.id AS indicator_id, i.name,
                    i.partnership_id, r.organization_id, o.name AS organization_name
-            {_owed_from(filters, joins)}
+            {owed_from_sql(filters, joins)}
         ), chosen AS (
             SELECT DISTINCT period_id FROM owed ORDER BY period_id LIMIT %(limit)s
         )
@@ -167,7 +144,7 @@ class FigureMissingRule:
         after: int,
         limit: int,
     ) -> RuleBatch:
-        repeats = _days(policy.missing_repeat_days, minimum=2)
+        repeats = policy_days(policy.missing_repeat_days, minimum=2)
         escalate = int(policy.missing_escalate_days)
         horizon = max([1, *repeats]) + LATE_FIRING_DAYS
         end_dates = [
@@ -179,7 +156,7 @@ class FigureMissingRule:
             return RuleBatch([], None, 0)
         # A range (portable SQL); the few days between steps that fire nothing, if any,
         # are dropped below.
-        params = _params(workspace, today, limit) | {
+        params = owed_params(workspace, today, limit) | {
             "after": after,
             "oldest": min(end_dates),
             "newest": max(end_dates),

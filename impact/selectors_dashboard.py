@@ -11,12 +11,11 @@ an access-checked getter (``partners.selectors_partnerships.partnership_get``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -24,14 +23,11 @@ from goals.models import GoalStatus, Milestone, MilestoneStatus, SharedGoal
 from goals.selectors import goal_list, milestone_list
 from impact.models import Indicator, Measurement, MeasurementStatus
 from impact.progress import (
-    _PER_PERIOD_SQL,
-    _PERIOD_ACTUAL,
     IndicatorProgress,
     IndicatorStatus,
     PeriodActual,
-    _params,
     indicators_progress,
-    period_target,
+    period_actuals_of,
 )
 from impact.selectors import indicators_visible_to, measurements_visible_to
 from impact.selectors_missing import owed_count, owed_counts_by_indicator
@@ -278,76 +274,6 @@ def portfolio(
 
 
 # --- The impact report ---------------------------------------------------------------------
-
-
-_ACTUALS_SQL = f"""
-    WITH per_period AS ({_PER_PERIOD_SQL})
-    SELECT p.indicator_id, p.id, p.start_date, p.end_date, p.target_value, p.locked,
-           p.in_schedule, {_PERIOD_ACTUAL}, coalesce(pp.figures, 0),
-           i.aggregation, i.baseline_value, i.target_value, i.baseline_date, i.target_date
-      FROM impact_reportingperiod p
-      JOIN impact_indicator i ON i.id = p.indicator_id AND i.workspace_id = p.workspace_id
-      LEFT JOIN per_period pp ON pp.period_id = p.id
-     WHERE p.workspace_id = %(workspace)s AND p.indicator_id = ANY(%(ids)s::bigint[])
-     ORDER BY p.indicator_id, p.start_date, p.end_date, p.id
-"""  # noqa: S608 -- constant SQL; every value is a parameter
-
-
-def period_actuals_of(
-    *, workspace: Workspace, indicator_ids: Iterable[int]
-) -> dict[int, list[PeriodActual]]:
-    """Every period of each indicator, oldest first, with its approved actual (or None)
-    and its target (the straight-line one when none was set): what
-    ``impact.progress.period_actuals`` answers for one indicator, for any number of
-    indicators in one query."""
-    ids = sorted(set(indicator_ids))
-    answer: dict[int, list[PeriodActual]] = {i: [] for i in ids}
-    if not ids:
-        return answer
-    with connection.cursor() as cursor:
-        cursor.execute(_ACTUALS_SQL, _params(workspace, ids))
-        rows = cursor.fetchall()
-    for (
-        indicator_id,
-        period_id,
-        start_date,
-        end_date,
-        set_target,
-        locked,
-        in_schedule,
-        actual,
-        figures,
-        aggregation,
-        baseline_value,
-        target_value,
-        baseline_date,
-        target_date,
-    ) in rows:
-        target = set_target
-        if target is None:
-            target = period_target(
-                aggregation=aggregation,
-                baseline_value=baseline_value,
-                target_value=target_value,
-                baseline_date=baseline_date,
-                target_date=target_date,
-                start_date=start_date,
-                end_date=end_date,
-            )
-        answer[indicator_id].append(
-            PeriodActual(
-                period_id=period_id,
-                start_date=start_date,
-                end_date=end_date,
-                target=target,
-                locked=locked,
-                in_schedule=in_schedule,
-                actual=actual,
-                figures=figures,
-                target_is_set=set_target is not None,
-            )
-        )
-    return answer
 
 
 @dataclass(frozen=True)

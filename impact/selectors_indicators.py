@@ -104,10 +104,11 @@ def reporter_choices(
 
 # Per category and period, the approved values combined like the indicator's figures
 # (summed, averaged for percentages); then per category across periods by the
-# indicator's aggregation, as ``impact.progress`` does for the totals.
+# indicator's aggregation, as ``impact.progress`` does for the totals (the latest period
+# picked as it picks it: of two ending the same day, the one starting later).
 _BREAKDOWN_SQL = """
     WITH per_period AS (
-        SELECT b.category_id, p.end_date,
+        SELECT b.category_id, p.id AS period_id, p.start_date, p.end_date,
                CASE WHEN %(percentage)s THEN avg(b.value) ELSE sum(b.value) END AS value,
                count(*) AS figures
           FROM impact_measurementbreakdown b
@@ -117,11 +118,12 @@ _BREAKDOWN_SQL = """
             ON p.id = m.period_id AND p.workspace_id = m.workspace_id
          WHERE b.workspace_id = %(workspace)s AND m.indicator_id = %(indicator)s
            AND m.status = %(approved)s
-         GROUP BY b.category_id, p.id, p.end_date
+         GROUP BY b.category_id, p.id, p.start_date, p.end_date
     )
     SELECT category_id,
            CASE %(aggregation)s
-               WHEN %(latest)s THEN (array_agg(value ORDER BY end_date DESC))[1]
+               WHEN %(latest)s THEN (array_agg(value
+                   ORDER BY end_date DESC, start_date DESC, period_id DESC))[1]
                WHEN %(average)s THEN avg(value)
                ELSE sum(value)
            END,

@@ -169,16 +169,18 @@ class FiguresDue:
 
 
 def figures_due(*, workspace: Workspace, access: PartnershipAccess, today: date) -> FiguresDue:
-    """The figures still owed: every period that has started (closed or current) of an
-    indicator a reporting organization reports, without a submitted or approved figure of
-    that organization -- including drafts and returned figures -- oldest first. One row
-    per period and organization.
+    """The figures still owed: every period that has started (closed or current) and is
+    not locked (a locked period takes no figure) of an indicator a reporting organization
+    reports, without a submitted or approved figure of that organization -- including
+    drafts and returned figures -- oldest first. One row per period and organization.
 
     A partner sees their own organization's, in partnerships it belongs to; admins and
     coordinators every reporting organization's. One query."""
     scope = "workspace" if access.can(Action.EDIT_CONTENT) else "organization"
     indicators = indicators_visible_to(workspace=workspace, access=access)
-    periods = ReportingPeriod.objects.for_workspace(workspace).filter(start_date__lte=today)
+    periods = ReportingPeriod.objects.for_workspace(workspace).filter(
+        start_date__lte=today, locked=False
+    )
     if scope == "organization":
         if access.organization_id is None or not access.can(Action.REPORT_PROGRESS):
             return FiguresDue(rows=[], scope=scope, truncated=False)

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from impact.models import IndicatorReporter, MeasurementStatus
+from partnerhub.api.filters import MAX_ID
 from partnerhub.models import Membership, Role, User, Workspace
 from partners.models import Organization, Partnership
 from partners.services.partnerships import workspace_today
@@ -46,12 +47,15 @@ class OwedKey:
 
     @classmethod
     def decode(cls, raw: str) -> OwedKey | None:
-        """None for anything that is not three positive ids separated by colons."""
+        """None for anything that is not three ids (1 to the largest primary key)
+        separated by colons."""
         parts = (raw or "").strip().split(":")
-        if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
             return None
         indicator_id, period_id, organization_id = (int(part) for part in parts)
         if min(indicator_id, period_id, organization_id) <= 0:
+            return None
+        if max(indicator_id, period_id, organization_id) > MAX_ID:
             return None
         return cls(indicator_id, period_id, organization_id)
 
@@ -120,9 +124,12 @@ def _filters(
     return "\n           ".join(filters)
 
 
-def _owed_from(filters: str, joins: str = "") -> str:
+def owed_from_sql(filters: str, joins: str = "") -> str:
     """FROM ... WHERE of the owed figures (aliases p period, r reporter, i indicator,
-    m the draft or returned figure if any)."""
+    m the draft or returned figure if any), for every reader of owed figures (the board
+    here, the reminder rules of ``impact.reminders``) so that they agree. ``filters``
+    adds ``AND ...`` conditions, ``joins`` more tables; run it with ``owed_params``.
+    Every table is filtered by the workspace."""
     return f"""
           FROM impact_reportingperiod p
           JOIN impact_indicatorreporter r
@@ -159,7 +166,7 @@ def _rows_sql(filters: str) -> str:
                    AND ms.organization_id = r.organization_id
                    AND u.is_active AND u.email <> '') AS recipients,
                count(*) OVER () AS total
-          {_owed_from(filters, joins)}
+          {owed_from_sql(filters, joins)}
          ORDER BY p.end_date, ps.name, i.name, o.name, p.id, r.organization_id
          LIMIT %(limit)s
     """  # noqa: S608 -- table names from the models; every value is a parameter
@@ -173,7 +180,8 @@ def _run(sql: str, params: dict[str, Any]) -> tuple[list[OwedFigure], int]:
     return figures, (rows[0][-1] if rows else 0)
 
 
-def _params(workspace: Workspace, today: date, limit: int | None = None) -> dict[str, Any]:
+def owed_params(workspace: Workspace, today: date, limit: int | None = None) -> dict[str, Any]:
+    """The parameters ``owed_from_sql`` (and ``limit``) need."""
     return {
         "workspace": workspace.pk,
         "today": today,
@@ -196,7 +204,7 @@ def missing_board(
     partnership and/or one organization. One query. (Coordinators' board: the caller
     checks the role; every partnership of the workspace is included.)"""
     today = today or workspace_today(workspace)
-    params = _params(workspace, today, limit) | {
+    params = owed_params(workspace, today, limit) | {
         "partnership": partnership_id,
         "organization": organization_id,
     }
@@ -215,7 +223,7 @@ def owed_figures(
     if not wanted:
         return {}
     today = today or workspace_today(workspace)
-    params = _params(workspace, today, len(wanted)) | {
+    params = owed_params(workspace, today, len(wanted)) | {
         "key_indicators": [k.indicator_id for k in wanted],
         "key_periods": [k.period_id for k in wanted],
         "key_organizations": [k.organization_id for k in wanted],
@@ -233,9 +241,10 @@ def owed_counts_by_indicator(
     if not ids:
         return {}
     today = today or workspace_today(workspace)
-    sql = f"SELECT p.indicator_id, count(*) {_owed_from(_filters(partnerships=True))} GROUP BY 1"
+    owed = owed_from_sql(_filters(partnerships=True))
+    sql = f"SELECT p.indicator_id, count(*) {owed} GROUP BY 1"
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(workspace, today) | {"partnerships": ids})
+        cursor.execute(sql, owed_params(workspace, today) | {"partnerships": ids})
         return dict(cursor.fetchall())
 
 
@@ -249,28 +258,38 @@ def owed_count(
     """How many figures of one partnership are owed (by one organization if given)."""
     today = today or workspace_today(workspace)
     filters = _filters(partnership=True, organization=organization_id is not None)
-    params = _params(workspace, today) | {
+    params = owed_params(workspace, today) | {
         "partnership": partnership_id,
         "organization": organization_id,
     }
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) {_owed_from(filters)}", params)
+        cursor.execute(f"SELECT count(*) {owed_from_sql(filters)}", params)
         return int(cursor.fetchone()[0])
 
 
-def partner_recipients(*, workspace: Workspace, organization_id: int) -> list[User]:
-    """The people a reminder to an organization goes to: active users with an email
-    address who are partners of this workspace representing that organization."""
-    return list(
-        User.objects.filter(
-            memberships__workspace=workspace,
-            memberships__role=Role.PARTNER,
-            memberships__organization_id=organization_id,
-            is_active=True,
+def partner_recipients(
+    *, workspace: Workspace, organization_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """Organization id -> the ids of the people a reminder to it goes to: active users
+    with an email address who are partners of this workspace representing it (the
+    ``recipients`` of an OwedFigure). One query for any number of organizations."""
+    ids = set(organization_ids)
+    answer: dict[int, list[int]] = {}
+    if not ids:
+        return answer
+    for organization_id, user_id in (
+        Membership.objects.filter(
+            workspace=workspace,
+            role=Role.PARTNER,
+            organization_id__in=ids,
+            user__is_active=True,
         )
-        .exclude(email="")
-        .order_by("email")
-    )
+        .exclude(user__email="")
+        .order_by("user__email", "user_id")
+        .values_list("organization_id", "user_id")
+    ):
+        answer.setdefault(organization_id, []).append(user_id)
+    return answer
 
 
 def reporting_organizations(*, workspace: Workspace) -> QuerySet[Organization]:

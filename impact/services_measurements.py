@@ -656,6 +656,31 @@ def _update(
     return current
 
 
+def _save_traced(
+    *,
+    workspace: Workspace,
+    actor: Any,
+    current: Measurement,
+    before: dict[str, Any],
+    kind: str,
+    note: str,
+) -> None:
+    """Save a locked figure's status change as a new version, with its history entry and
+    its activity event (``before``: its snapshot before the change)."""
+    current.version += 1
+    current.save()
+    _event(workspace=workspace, actor=actor, measurement=current, kind=kind, note=note)
+    record_event(
+        workspace=workspace,
+        actor=actor,
+        action=EventAction.UPDATE,
+        target=current,
+        changes=diff(before, snapshot(current, MEASUREMENT_FIELDS)),
+        partnership_id=current.partnership_id,
+        object_repr=_repr(current),
+    )
+
+
 def measurement_submit(
     *,
     workspace: Workspace,
@@ -688,23 +713,13 @@ def measurement_submit(
         for key, value in _submission_values(actor, MeasurementStatus.SUBMITTED).items():
             setattr(current, key, value)
         current.status = MeasurementStatus.SUBMITTED
-        current.version += 1
-        current.save()
-        _event(
+        _save_traced(
             workspace=workspace,
             actor=actor,
-            measurement=current,
+            current=current,
+            before=before,
             kind=MeasurementEventKind.SUBMITTED,
             note=current.note,
-        )
-        record_event(
-            workspace=workspace,
-            actor=actor,
-            action=EventAction.UPDATE,
-            target=current,
-            changes=diff(before, snapshot(current, MEASUREMENT_FIELDS)),
-            partnership_id=current.partnership_id,
-            object_repr=_repr(current),
         )
     return current
 
@@ -746,23 +761,13 @@ def _review_one(
     current.review_note = note
     current.reviewed_at = timezone.now()
     current.reviewed_by = user
-    current.version += 1
-    current.save()
-    _event(
+    _save_traced(
         workspace=workspace,
         actor=actor,
-        measurement=current,
+        current=current,
+        before=before,
         kind=MeasurementEventKind.APPROVED if approve else MeasurementEventKind.RETURNED,
         note=note,
-    )
-    record_event(
-        workspace=workspace,
-        actor=actor,
-        action=EventAction.UPDATE,
-        target=current,
-        changes=diff(before, snapshot(current, MEASUREMENT_FIELDS)),
-        partnership_id=current.partnership_id,
-        object_repr=_repr(current),
     )
 
 
@@ -795,6 +800,10 @@ def _review(
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError({"note": f"Use at most {NOTE_MAX_LENGTH} characters."})
     with transaction.atomic():
+        if not approve:
+            # A return changes the figure: take the period's lock first (the order of
+            # measurement_save), so that a lock taken meanwhile is seen.
+            _locked_period(workspace=workspace, period_id=measurement.period_id)
         current = _current(workspace=workspace, pk=measurement.pk)
         if current is None:
             raise Measurement.DoesNotExist(f"Measurement {measurement.pk} was deleted meanwhile.")
@@ -879,6 +888,20 @@ def measurements_review_bulk(
     if not ids:
         return outcome
     with transaction.atomic():
+        if not approve:
+            # Returns change figures: their periods' locks first, in id order (as
+            # measurement_save takes a period's before its figure's).
+            list(
+                ReportingPeriod.objects.for_workspace(workspace)
+                .filter(
+                    pk__in=Measurement.objects.for_workspace(workspace)
+                    .filter(pk__in=ids)
+                    .values("period_id")
+                )
+                .select_for_update()
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
         rows = {
             m.pk: m
             for m in Measurement.objects.for_workspace(workspace)

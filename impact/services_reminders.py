@@ -95,8 +95,8 @@ def missing_figures_remind(
 ) -> RemindOutcome:
     """Remind the organizations of each owed figure named by ``keys`` (duplicates count
     once). Figures not owed, or whose organization has no partner user to write to, are
-    refused with the reason, and nothing is sent for them. A few queries and one activity
-    event per figure; the outbox's task sends the emails after the commit."""
+    refused with the reason, and nothing is sent for them. A fixed number of queries plus
+    one activity event per figure; the outbox's task sends the emails after the commit."""
     wanted = list(dict.fromkeys(keys))
     outcome = RemindOutcome()
     if not wanted:
@@ -107,6 +107,9 @@ def missing_figures_remind(
     specs: list[ReminderSpec] = []
     with transaction.atomic():
         owed = owed_figures(workspace=workspace, keys=wanted)
+        people = partner_recipients(
+            workspace=workspace, organization_ids={f.organization_id for f in owed.values()}
+        )
         for key in wanted:
             figure = owed.get(key)
             if figure is None:
@@ -118,7 +121,13 @@ def missing_figures_remind(
                 continue
             _record(workspace=workspace, actor=actor, figure=figure)
             specs.extend(
-                _specs(workspace=workspace, figure=figure, sender_name=sender_name, now=now)
+                _specs(
+                    workspace=workspace,
+                    figure=figure,
+                    recipient_ids=people.get(figure.organization_id, []),
+                    sender_name=sender_name,
+                    now=now,
+                )
             )
             outcome.sent.append(ReminderSent(figure, figure.recipients))
         if specs:
@@ -167,7 +176,12 @@ def report_path(*, workspace: Workspace, figure: OwedFigure) -> str:
 
 
 def _specs(
-    *, workspace: Workspace, figure: OwedFigure, sender_name: str, now: Any
+    *,
+    workspace: Workspace,
+    figure: OwedFigure,
+    recipient_ids: list[int],
+    sender_name: str,
+    now: Any,
 ) -> list[ReminderSpec]:
     """One reminder per partner user of the organization. Each press of the button is a
     new occurrence (the time), so a reminder sent again is sent again."""
@@ -180,7 +194,7 @@ def _specs(
     path = report_path(workspace=workspace, figure=figure)
     return [
         ReminderSpec(
-            recipient_id=person.pk,
+            recipient_id=recipient_id,
             kind=ReminderKind.MANUAL,
             subject_type="period",
             subject_id=figure.period_id,
@@ -190,7 +204,5 @@ def _specs(
             path=path,
             partnership_id=figure.partnership_id,
         )
-        for person in partner_recipients(
-            workspace=workspace, organization_id=figure.organization_id
-        )
+        for recipient_id in recipient_ids
     ]

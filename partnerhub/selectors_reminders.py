@@ -18,11 +18,13 @@ from django.db.models import Q, QuerySet
 from partnerhub.models import (
     Cadence,
     EmailState,
+    Membership,
     NotificationPreference,
     Reminder,
     ReminderEmail,
     ReminderPolicy,
     ReminderState,
+    Role,
     User,
     Workspace,
 )
@@ -104,6 +106,34 @@ def notification_cadence(*, workspace: Workspace, user: User) -> str:
 def workspace_reminder_policy(*, workspace: Workspace) -> ReminderPolicy:
     """The workspace's policy, or the defaults (unsaved) when nobody changed them."""
     return reminder_policy(workspace=workspace)
+
+
+def policy_days(values: Any, *, minimum: int) -> list[int]:
+    """A policy's list of days (JSON) as sorted distinct integers of at least ``minimum``;
+    anything else in it is passed over."""
+    days: set[int] = set()
+    for value in values if isinstance(values, list | tuple) else []:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number >= minimum:
+            days.add(number)
+    return sorted(days)
+
+
+# --- Who hears about escalations ---------------------------------------------------------
+
+
+def coordinator_ids(*, workspace: Workspace) -> list[int]:
+    """The workspace's active coordinators, or its admins when it has no coordinator
+    (someone must hear about escalations and reviews). One query. The reminder rules of
+    the domain apps share it."""
+    rows = Membership.objects.filter(
+        workspace=workspace, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
+    ).values_list("user_id", "role")
+    coordinators = sorted(user_id for user_id, role in rows if role == Role.COORDINATOR)
+    return coordinators or sorted(user_id for user_id, role in rows if role == Role.ADMIN)
 
 
 # --- A partnership's reminder log -------------------------------------------------------

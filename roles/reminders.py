@@ -49,6 +49,7 @@ from partnerhub.reminders import (
     RuleBatch,
     register_reminder_rule,
 )
+from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import PartnershipMember
 from roles.models import Raci, RoleAssignment
 
@@ -68,19 +69,6 @@ _FIELDS = (
 
 
 # --- When (pure functions of the policy and the day) -------------------------------------
-
-
-def _days(values: Any, *, minimum: int) -> list[int]:
-    """The policy's list of days as sorted distinct integers of at least ``minimum``."""
-    days: set[int] = set()
-    for value in values if isinstance(values, list | tuple) else []:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            continue
-        if number >= minimum:
-            days.add(number)
-    return sorted(days)
 
 
 def due_step(days_left: int, thresholds: Iterable[int]) -> int | None:
@@ -187,16 +175,6 @@ def milestone_owners(
     return _Owners(people)
 
 
-def coordinator_ids(*, workspace: Workspace) -> list[int]:
-    """The workspace's active coordinators, or its admins when it has no coordinator
-    (someone must hear about escalations). One query."""
-    rows = Membership.objects.filter(
-        workspace=workspace, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
-    ).values_list("user_id", "role")
-    coordinators = sorted(user_id for user_id, role in rows if role == Role.COORDINATOR)
-    return coordinators or sorted(user_id for user_id, role in rows if role == Role.ADMIN)
-
-
 # --- Reading milestones ------------------------------------------------------------------
 
 
@@ -278,7 +256,7 @@ class MilestoneDueRule:
         after: int,
         limit: int,
     ) -> RuleBatch:
-        thresholds = _days(policy.milestone_due_days, minimum=0)
+        thresholds = policy_days(policy.milestone_due_days, minimum=0)
         windows = _due_day_windows(thresholds)
         if not windows:
             return RuleBatch([], None, 0)

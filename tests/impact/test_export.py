@@ -235,11 +235,11 @@ def _export_queries(cast: Cast, partnership: Partnership) -> tuple[int, int]:
 
 
 def test_the_export_runs_a_constant_number_of_queries(cast_a):
-    """Eleven queries whatever the number of indicators, periods and figures. The view
+    """Thirteen queries whatever the number of indicators, periods and figures. The view
     (a savepoint of the request): session, user, membership with its workspace, the
     workspace setting, the partnership (access checked). The stream, in a transaction of
-    its own: the workspace setting, then one query for every indicator and period with
-    their actuals and counts."""
+    its own: the workspace setting, then the indicators, every period's actual
+    (``progress.period_actuals_of``) and the figures waiting per period."""
     with workspace_context(cast_a.workspace):
         small = make_partnership(cast_a)
         make_indicator(cast_a, partnership=small)

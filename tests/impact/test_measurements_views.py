@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from impact import selectors_measurements
-from impact.models import DimensionCategory, Measurement, MeasurementStatus
+from impact.models import DimensionCategory, Measurement, MeasurementStatus, ReportingPeriod
 from impact.services_measurements import measurement_save
 from partnerhub.tenancy import workspace_context
 from tests.goals.helpers import access_of
@@ -350,6 +350,17 @@ def test_my_figures_lists_what_the_partner_organization_owes(cast_a):
     names = {row.organization_name for row in coordinator.context["rows"]}
     assert names == {cast_a.organization.name, cast_a.other_organization.name}
     assert theirs.name in coordinator.content.decode()
+
+
+def test_my_figures_leaves_out_locked_periods(cast_a):
+    with workspace_context(cast_a.workspace):
+        indicator = make_indicator(cast_a, name="Meals served")
+        first, second = periods_of(indicator)[:2]
+        make_measurement(cast_a, indicator=indicator, period=second, value=1, status="returned")
+        ReportingPeriod.objects.filter(pk__in=[first.pk, second.pk]).update(locked=True)
+    response = cast_a.client("partner").get(url("my_figures", cast_a))
+    shown = {row.period.pk for row in response.context["rows"]}
+    assert shown and not shown & {first.pk, second.pk}
 
 
 def _figures_queries(cast, role: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]

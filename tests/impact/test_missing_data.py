@@ -185,8 +185,17 @@ def test_owed_figures_are_of_the_workspace_only(cast_a, cast_b):
 def test_row_keys_round_trip_and_refuse_garbage():
     key = OwedKey(3, 14, 15)
     assert OwedKey.decode(key.encode()) == key
-    for raw in ("", "1:2", "1:2:x", "1:2:3:4", "0:1:2", "-1:2:3", "a:b:c"):
+    for raw in ("", "1:2", "1:2:x", "1:2:3:4", "0:1:2", "-1:2:3", "a:b:c", f"1:2:{2**63}"):
         assert OwedKey.decode(raw) is None
+    assert OwedKey.decode(f"1:2:{2**63 - 1}") == OwedKey(1, 2, 2**63 - 1)
+
+
+def test_ids_beyond_the_largest_key_are_refused_not_a_server_error(cast_a):
+    response = cast_a.client("coordinator").post(
+        url("missing_data_remind", cast_a), {"one": f"{10**30}:1:1"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose at least one missing figure" in response.content.decode()
 
 
 # --- The page -------------------------------------------------------------------------------

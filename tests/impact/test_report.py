@@ -17,8 +17,7 @@ from django.urls import reverse
 
 from goals.models import GoalStatus, SharedGoal
 from impact.models import Aggregation, Direction, Frequency, MeasurementStatus
-from impact.progress import period_actuals
-from impact.selectors_dashboard import period_actuals_of
+from impact.progress import period_actuals, period_actuals_of
 from partnerhub.tenancy import workspace_context
 from partners.models import MemberRole, Partnership, PartnershipMember, Sector
 from tests.goals.helpers import make_goal

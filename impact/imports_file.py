@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from impact.models import VALUE_DECIMALS, VALUE_DIGITS, ValueType
 from impact.periods import window_containing
 from partners.csv_columns import from_spreadsheet_safe
+from partners.services.organization_import import decode_csv
 
 MAX_ROWS = 5000
 
@@ -40,7 +41,6 @@ COLUMN_ALIASES = {"organisation": ORGANIZATION, "notes": NOTE}
 
 _QUANTUM = Decimal(1).scaleb(-VALUE_DECIMALS)
 _MAX_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_DECIMALS)
-_SNIFF_BYTES = 8192
 
 
 # --- Reading the file -----------------------------------------------------------------
@@ -81,25 +81,6 @@ def category_key(dimension: str, category: str) -> str:
     return header_key(f"{dimension}: {category}")
 
 
-def decode_text(data: bytes) -> str:
-    if not data.strip():
-        raise _file_error("The file is empty.")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise _file_error(
-            "This is not a CSV file (it contains binary data). Save the sheet as "
-            "“CSV UTF-8” and upload that file."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _file_error(
-            "The file is not UTF-8 text. Save the sheet as “CSV UTF-8” and upload that file."
-        ) from exc
-    if not text.strip():
-        raise _file_error("The file is empty.")
-    return text
-
-
 def _delimiter(text: str) -> str:
     """Semicolons when the header has more of them than commas (spreadsheets set to a
     language with decimal commas save that way), else commas."""
@@ -109,7 +90,7 @@ def _delimiter(text: str) -> str:
 
 def parse_figure_file(data: bytes) -> FigureFile:
     """The header and rows of a figures CSV file (values are checked by the analysis)."""
-    text = decode_text(data)
+    text = decode_csv(data)  # the same checks as the organization import
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = next(reader, None)

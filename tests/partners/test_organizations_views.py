@@ -164,8 +164,9 @@ def test_directory_query_count_does_not_grow(cast_a):
 
     A savepoint and its release (ATOMIC_REQUESTS inside the test's transaction), the
     session, the user, the membership with its workspace and organization, the workspace
-    switcher's memberships, the navigation's unread notifications; the sector facet, the trait facets (one query, plus one for
-    the SDG facet that is itself filtered); the page and its traits. On PostgreSQL one
+    switcher's memberships, the navigation's unread notifications; the sector facet, the
+    trait facets (one query, plus one for the SDG facet that is itself filtered); the page
+    and its traits. On PostgreSQL one
     more: setting the workspace for Row-Level Security.
     """
     client = cast_a.client("viewer")

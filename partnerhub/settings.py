@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "roles",
     "impact",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,14 @@ REMINDER_EMAIL_RETRY_BASE_SECONDS = env.int("REMINDER_EMAIL_RETRY_BASE_SECONDS",
 REMINDER_EMAIL_RETRY_MAX_SECONDS = env.int("REMINDER_EMAIL_RETRY_MAX_SECONDS", default=6 * 3600)
 # The domain part of reminder Message-IDs (a duplicate after a crash keeps its Message-ID).
 REMINDER_MESSAGE_ID_DOMAIN = env.str("REMINDER_MESSAGE_ID_DOMAIN", default="partnerhub.localhost")
+
+# --- Benchmarks (`make bench`) ----------------------------------------------------------
+# On only for the benchmark suite's own server: mounts the reference views under /bench/
+# (a minimal JSON view and raw-SQL versions of measured pages) and adds the
+# X-PartnerHub-Queries response header (queries run by the request). Off in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+if BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(0, "bench.middleware.QueryCountHeaderMiddleware")
 
 # --- Webhooks (the outbox in partnerhub.webhooks_sender) --------------------------------
 # Off in production: targets must be https and resolve only to public addresses (no

@@ -1,5 +1,6 @@
 """The composition root of URLs: the core, then each domain app, then the API."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -37,6 +38,9 @@ urlpatterns = [
     path("api/v1/w/<slug:workspace_slug>/", include("roles.api_urls")),
     path("api/v1/w/<slug:workspace_slug>/", include("impact.api_urls")),
 ]
+if settings.BENCH_ENDPOINTS:
+    # The benchmark suite's reference views; never mounted in a normal deployment.
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -47,7 +47,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from goals.models import SharedGoal
@@ -330,9 +330,30 @@ def check_may_report(
         raise PermissionDenied("Your organization is no longer a member of this partnership.")
 
 
-def _locked_period(*, workspace: Workspace, period_id: int) -> ReportingPeriod:
-    """The period, re-read with a row lock so that a lock taken meanwhile is seen."""
-    return ReportingPeriod.objects.for_workspace(workspace).select_for_update().get(pk=period_id)
+def _period_locked(*, workspace: Workspace, period_id: int) -> bool:
+    """Whether the period is locked, read under a share lock on its row.
+
+    Figures of one period are saved side by side (share locks do not block each other),
+    while locking the period (``period_lock``'s FOR UPDATE) waits for the saves under
+    way and every save after it sees the lock: a locked period never gains a figure.
+    """
+    if connection.vendor != "postgresql":
+        return bool(
+            ReportingPeriod.objects.for_workspace(workspace)
+            .select_for_update()
+            .values_list("locked", flat=True)
+            .get(pk=period_id)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT locked FROM impact_reportingperiod WHERE workspace_id = %s AND id = %s "
+            "FOR SHARE",
+            [workspace.pk, period_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise ReportingPeriod.DoesNotExist(f"Reporting period {period_id} does not exist.")
+    return bool(row[0])
 
 
 def _current(*, workspace: Workspace, **lookup: Any) -> Measurement | None:
@@ -472,7 +493,7 @@ def measurement_save(
         )
     try:
         with transaction.atomic():
-            locked = _locked_period(workspace=workspace, period_id=period.pk).locked
+            locked = _period_locked(workspace=workspace, period_id=period.pk)
             current = _current(
                 workspace=workspace, indicator=indicator, period=period, organization=organization
             )
@@ -698,7 +719,7 @@ def measurement_submit(
         organization=measurement.organization,
     )
     with transaction.atomic():
-        if _locked_period(workspace=workspace, period_id=measurement.period_id).locked:
+        if _period_locked(workspace=workspace, period_id=measurement.period_id):
             raise ValidationError({"period": LOCKED_MESSAGE})
         current = _current(workspace=workspace, pk=measurement.pk)
         if current is None:
@@ -803,7 +824,7 @@ def _review(
         if not approve:
             # A return changes the figure: take the period's lock first (the order of
             # measurement_save), so that a lock taken meanwhile is seen.
-            _locked_period(workspace=workspace, period_id=measurement.period_id)
+            _period_locked(workspace=workspace, period_id=measurement.period_id)
         current = _current(workspace=workspace, pk=measurement.pk)
         if current is None:
             raise Measurement.DoesNotExist(f"Measurement {measurement.pk} was deleted meanwhile.")

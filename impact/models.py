@@ -301,6 +301,14 @@ class Measurement(TenantModel):
                 condition=Q(status="approved"),
                 name="measurement_ws_approved",
             ),
+            # Figures waiting for review, read like the approved ones by the dashboards'
+            # owed counts (an index-only scan; few figures wait at any time).
+            models.Index(
+                fields=["workspace", "indicator", "period"],
+                include=["organization"],
+                condition=Q(status="submitted"),
+                name="measurement_ws_submitted",
+            ),
             models.Index(
                 fields=["workspace", "partnership", "status"], name="measurement_ws_pship_status"
             ),

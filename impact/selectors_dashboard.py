@@ -2,7 +2,8 @@
 the printable impact report. Each is read in a fixed number of queries, whatever the
 number of partnerships, goals, milestones, indicators, periods or figures: counts are
 aggregated by the database, progress comes from ``impact.progress`` (one query for any
-number of indicators), owed figures from ``impact.selectors_missing``.
+number of indicators), owed figures are counted by ``indicator_needs`` (the rule of
+``impact.selectors_missing``, in grouped aggregates).
 
 The partnership passed to ``partnership_dashboard`` and ``partnership_report`` comes from
 an access-checked getter (``partners.selectors_partnerships.partnership_get``).
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count
 
 from goals.models import GoalStatus, Milestone, MilestoneStatus, SharedGoal
 from goals.selectors import goal_list, milestone_list
-from impact.models import Indicator, Measurement, MeasurementStatus
+from impact.models import Indicator, MeasurementStatus
 from impact.progress import (
     IndicatorProgress,
     IndicatorStatus,
@@ -29,8 +30,7 @@ from impact.progress import (
     indicators_progress,
     period_actuals_of,
 )
-from impact.selectors import indicators_visible_to, measurements_visible_to
-from impact.selectors_missing import owed_count, owed_counts_by_indicator
+from impact.selectors import indicators_visible_to
 from partnerhub.models import ActivityEvent, Workspace
 from partnerhub.permissions import Action
 from partnerhub.selectors_activity import events_visible_to
@@ -70,6 +70,158 @@ def _progress_rows(
     return [IndicatorRow(i, progress[i.pk], owed.get(i.pk, 0)) for i in indicators]
 
 
+# --- Owed figures, counted --------------------------------------------------------------
+#
+# The pages need how many figures are owed (the rule of ``impact.selectors_missing``), not
+# which. Because an organization reports an indicator at most once (unique reporter) and a
+# period holds at most one figure per organization (unique figure), the owed figures of an
+# indicator are its closed open periods times its reporting organizations, less the
+# figures submitted or approved by a reporting organization for one of those periods.
+# Each term is a separate grouped aggregate, added up in Python: no figure is probed one
+# by one. Approved figures are read from the covering partial index
+# ``measurement_ws_approved`` and submitted ones from ``measurement_ws_submitted``
+# (index-only scans). Tests compare the answers with ``selectors_missing``'s query.
+
+_CLOSED = """p.workspace_id = %(workspace)s AND p.indicator_id = ANY(%(ids)s::bigint[])
+           AND p.end_date < %(today)s AND p.in_schedule AND NOT p.locked"""
+
+# Figures submitted or approved (two index-only scans), by reporting organizations, per
+# indicator and period: the periods are joined once the figures are counted down to one
+# row per period.
+_SETTLED_OF = """SELECT m.indicator_id, m.period_id, m.organization_id
+                  FROM impact_measurement m
+                 WHERE m.workspace_id = %(workspace)s AND m.status = {status}
+                   AND m.indicator_id = ANY(%(ids)s::bigint[])"""
+
+_SETTLED_BY_PERIOD = f"""SELECT f.indicator_id, f.period_id, count(*) AS n,
+               count(*) FILTER (WHERE f.organization_id = %(organization)s) AS mine
+          FROM ({_SETTLED_OF.format(status="%(approved)s")}
+                UNION ALL
+                {_SETTLED_OF.format(status="%(submitted)s")}) f
+          JOIN impact_indicatorreporter r
+            ON r.indicator_id = f.indicator_id AND r.organization_id = f.organization_id
+         WHERE r.workspace_id = %(workspace)s AND r.indicator_id = ANY(%(ids)s::bigint[])
+         GROUP BY f.indicator_id, f.period_id"""  # noqa: S608 -- constant SQL
+
+# Rows (term, id, n, mine): "closed" periods, "reporters" and "settled" figures per
+# indicator; "waiting" figures per partnership; and, with ``_APPROVED_SQL``, "approved" for
+# an indicator with an approved figure in one of its periods (its progress does not need
+# data; the dashboard, which reads the progress itself, leaves it out).
+_INDICATOR_NEEDS_SQL = f"""
+    SELECT 'closed', p.indicator_id, count(*), 0
+      FROM impact_reportingperiod p
+     WHERE {_CLOSED}
+     GROUP BY p.indicator_id
+    UNION ALL
+    SELECT 'reporters', r.indicator_id, count(*),
+           count(*) FILTER (WHERE r.organization_id = %(organization)s)
+      FROM impact_indicatorreporter r
+     WHERE r.workspace_id = %(workspace)s AND r.indicator_id = ANY(%(ids)s::bigint[])
+     GROUP BY r.indicator_id
+    UNION ALL
+    SELECT 'settled', s.indicator_id, sum(s.n), sum(s.mine)
+      FROM ({_SETTLED_BY_PERIOD}) s
+      JOIN impact_reportingperiod p ON p.id = s.period_id AND p.indicator_id = s.indicator_id
+     WHERE {_CLOSED}
+     GROUP BY s.indicator_id
+    UNION ALL
+    SELECT 'waiting', m.partnership_id, count(*), 0
+      FROM impact_measurement m
+     WHERE m.workspace_id = %(workspace)s AND m.status = %(submitted)s
+       AND m.partnership_id = ANY(%(partnerships)s::bigint[])
+     GROUP BY m.partnership_id
+"""  # noqa: S608 -- constant SQL; every value is a parameter
+
+_APPROVED_SQL = """
+    UNION ALL
+    SELECT 'approved', i.id, 1, 0
+      FROM impact_indicator i
+     WHERE i.workspace_id = %(workspace)s AND i.id = ANY(%(ids)s::bigint[])
+       AND EXISTS (
+           SELECT 1
+             FROM impact_measurement m
+             JOIN impact_reportingperiod p
+               ON p.id = m.period_id AND p.indicator_id = m.indicator_id
+            WHERE m.workspace_id = %(workspace)s AND m.status = %(approved)s
+              AND m.indicator_id = i.id AND p.workspace_id = %(workspace)s)
+"""
+
+
+@dataclass(frozen=True)
+class IndicatorNeeds:
+    """What the dashboard and the portfolio need to know about an indicator's figures."""
+
+    indicator_id: int
+    partnership_id: int
+    owed: int  # figures owed for its closed periods, by every reporting organization
+    owed_by_organization: int  # of those, owed by the organization asked about
+    has_approved: bool  # an approved figure exists (else its progress needs data)
+
+
+@dataclass(frozen=True)
+class PartnershipsNeeds:
+    indicators: dict[int, IndicatorNeeds]
+    # Figures submitted and waiting for review, per partnership (none: left out).
+    waiting: dict[int, int]
+
+
+def indicator_needs(
+    *,
+    workspace: Workspace,
+    partnership_ids: list[int],
+    today: date,
+    organization_id: int | None = None,
+    partnership_of: dict[int, int] | None = None,
+    with_approved: bool = True,
+) -> PartnershipsNeeds:
+    """Every indicator of the given partnerships with its owed figures (all, and those
+    of ``organization_id``) and whether it has an approved figure (unless
+    ``with_approved`` is false: then ``has_approved`` is always false); and each
+    partnership's figures waiting for review. Two queries: the indicators (unless the
+    caller has them: ``partnership_of``, indicator id -> partnership id, for every
+    indicator of those partnerships), then the figures' aggregates (the indicator ids
+    are passed as values so that the planner sizes the scans of figures right)."""
+    partnerships = sorted(set(partnership_ids))
+    if not partnerships:
+        return PartnershipsNeeds(indicators={}, waiting={})
+    if partnership_of is None:
+        partnership_of = dict(
+            Indicator.objects.for_workspace(workspace)
+            .filter(partnership_id__in=partnerships)
+            .values_list("id", "partnership_id")
+        )
+    ids = sorted(partnership_of)
+    params: dict[str, Any] = {
+        "workspace": workspace.pk,
+        "ids": ids,
+        "partnerships": partnerships,
+        "today": today,
+        "organization": organization_id,
+        "approved": MeasurementStatus.APPROVED.value,
+        "submitted": MeasurementStatus.SUBMITTED.value,
+    }
+    terms: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_INDICATOR_NEEDS_SQL + (_APPROVED_SQL if with_approved else ""), params)
+        for term, key, n, mine in cursor.fetchall():
+            terms[term][key] = (int(n), int(mine))
+    closed, reporters, settled = terms["closed"], terms["reporters"], terms["settled"]
+    indicators: dict[int, IndicatorNeeds] = {}
+    for indicator_id, partnership_id in partnership_of.items():
+        periods = closed.get(indicator_id, (0, 0))[0]
+        reporting, reporting_mine = reporters.get(indicator_id, (0, 0))
+        done, done_mine = settled.get(indicator_id, (0, 0))
+        indicators[indicator_id] = IndicatorNeeds(
+            indicator_id=indicator_id,
+            partnership_id=partnership_id,
+            owed=periods * reporting - done,
+            owed_by_organization=periods * reporting_mine - done_mine,
+            has_approved=indicator_id in terms["approved"],
+        )
+    waiting = {key: n for key, (n, _) in terms["waiting"].items()}
+    return PartnershipsNeeds(indicators=indicators, waiting=waiting)
+
+
 # --- A partnership's dashboard -------------------------------------------------------------
 
 
@@ -103,8 +255,8 @@ def partnership_dashboard(
     *, workspace: Workspace, access: PartnershipAccess, partnership: Partnership
 ) -> PartnershipDashboard:
     """Goals, milestones overdue or due within 30 days, indicators with progress,
-    commitments, figures waiting and owed, the latest activity. Nine queries (ten for a
-    partner: what their own organization owes)."""
+    commitments, figures waiting and owed, the latest activity. Eight queries, whatever the
+    number of goals, milestones, indicators or figures."""
     today = workspace_today(workspace)
     goals = list(goal_list(workspace=workspace, access=access, partnership=partnership))
     milestones = list(
@@ -121,16 +273,18 @@ def partnership_dashboard(
         .select_related("goal")
         .order_by("name", "id")
     )
-    owed = owed_counts_by_indicator(
-        workspace=workspace, partnership_ids=[partnership.pk], today=today
-    )
-    waiting = (
-        measurements_visible_to(workspace=workspace, access=access)
-        .filter(partnership=partnership, status=MeasurementStatus.SUBMITTED)
-        .count()
-    )
     # A partner is told what their own organization owes; the others, the whole.
     mine = None if access.can(Action.VIEW_ALL_PARTNERSHIPS) else access.organization_id
+    # Whoever may see the partnership sees all its indicators (indicators_visible_to).
+    needs = indicator_needs(
+        workspace=workspace,
+        partnership_ids=[partnership.pk],
+        today=today,
+        organization_id=mine,
+        partnership_of={i.pk: partnership.pk for i in indicators},
+        with_approved=False,  # the progress says it
+    )
+    owed = {i: n.owed for i, n in needs.indicators.items() if n.owed}
     events = (
         events_visible_to(workspace=workspace, access=access)
         .filter(partnership_id=partnership.pk)
@@ -145,23 +299,15 @@ def partnership_dashboard(
         upcoming_milestones=[m for m in milestones if m.due_date >= today],
         indicators=_progress_rows(workspace, indicators, owed),
         commitments=commitment_totals(workspace=workspace, partnership=partnership),
-        waiting=waiting,
+        waiting=needs.waiting.get(partnership.pk, 0),
         owed=sum(owed.values())
         if mine is None
-        else owed_count(
-            workspace=workspace, partnership_id=partnership.pk, organization_id=mine, today=today
-        ),
+        else sum(n.owed_by_organization for n in needs.indicators.values()),
         activity=list(events),
     )
 
 
 # --- The portfolio -------------------------------------------------------------------------
-
-
-def _count(rows: QuerySet[Any]) -> Coalesce:
-    """The number of ``rows`` per outer partnership, as a correlated subquery."""
-    counts = rows.order_by().values("partnership").annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 @dataclass
@@ -221,51 +367,63 @@ def portfolio(
 ) -> Portfolio:
     """Every visible partnership (filtered by status, model or member organization) with
     its counts, sorted by ``sort`` (a key of PORTFOLIO_SORTS, "-" first for descending).
-    Four queries, whatever the number of partnerships, goals, indicators or figures."""
+    Five queries, whatever the number of partnerships, goals, indicators or figures: the
+    partnerships, then grouped counts of goals and of overdue milestones, the indicators
+    and their figures' aggregates (``indicator_needs``), each read once for every
+    partnership (no query per partnership)."""
     today = workspace_today(workspace)
-    goals = SharedGoal.objects.for_workspace(workspace).filter(partnership=OuterRef("pk"))
-    partnerships = partnership_list(
-        workspace=workspace, access=access, status=status, model=model, organization=organization
-    ).annotate(
-        goals_on_track=_count(goals.filter(status=GoalStatus.ON_TRACK)),
-        goals_at_risk=_count(goals.filter(status=GoalStatus.AT_RISK)),
-        goals_off_track=_count(goals.filter(status=GoalStatus.OFF_TRACK)),
-        indicator_count=_count(
-            Indicator.objects.for_workspace(workspace).filter(partnership=OuterRef("pk"))
-        ),
-        overdue_milestones=_count(
-            Milestone.objects.for_workspace(workspace)
-            .filter(partnership=OuterRef("pk"), due_date__lt=today)
-            .exclude(status=MilestoneStatus.DONE)
-        ),
-        figures_waiting=_count(
-            Measurement.objects.for_workspace(workspace).filter(
-                partnership=OuterRef("pk"), status=MeasurementStatus.SUBMITTED
-            )
-        ),
+    partnerships = list(
+        partnership_list(
+            workspace=workspace,
+            access=access,
+            status=status,
+            model=model,
+            organization=organization,
+        )
     )
+    ids = [p.pk for p in partnerships]
+    goal_counts: dict[tuple[int, str], int] = {}
+    overdue: dict[int, int] = {}
+    needs = PartnershipsNeeds(indicators={}, waiting={})
+    if ids:
+        goal_counts = {
+            (row["partnership_id"], row["status"]): row["n"]
+            for row in SharedGoal.objects.for_workspace(workspace)
+            .filter(partnership_id__in=ids)
+            .order_by()
+            .values("partnership_id", "status")
+            .annotate(n=Count("*"))
+        }
+        overdue = dict(
+            Milestone.objects.for_workspace(workspace)
+            .filter(partnership_id__in=ids, due_date__lt=today)
+            .exclude(status=MilestoneStatus.DONE)
+            .order_by()
+            .values("partnership_id")
+            .annotate(n=Count("*"))
+            .values_list("partnership_id", "n")
+        )
+        needs = indicator_needs(workspace=workspace, partnership_ids=ids, today=today)
+    indicator_count: dict[int, int] = defaultdict(int)
+    needing: dict[int, int] = defaultdict(int)
+    for item in needs.indicators.values():
+        indicator_count[item.partnership_id] += 1
+        # Needs data: no approved figure yet (progress "needs data"), or a figure owed.
+        if item.owed or not item.has_approved:
+            needing[item.partnership_id] += 1
     rows = [
         PortfolioRow(
             partnership=p,
-            **{c: getattr(p, c) for c in PORTFOLIO_COLUMNS if c != "indicators_needing_data"},
+            goals_on_track=goal_counts.get((p.pk, GoalStatus.ON_TRACK), 0),
+            goals_at_risk=goal_counts.get((p.pk, GoalStatus.AT_RISK), 0),
+            goals_off_track=goal_counts.get((p.pk, GoalStatus.OFF_TRACK), 0),
+            indicator_count=indicator_count[p.pk],
+            overdue_milestones=overdue.get(p.pk, 0),
+            figures_waiting=needs.waiting.get(p.pk, 0),
+            indicators_needing_data=needing[p.pk],
         )
         for p in partnerships
     ]
-    ids = [row.partnership.pk for row in rows]
-    indicator_partnership = dict(
-        Indicator.objects.for_workspace(workspace)
-        .filter(partnership_id__in=ids)
-        .values_list("id", "partnership_id")
-    )
-    progress = indicators_progress(workspace=workspace, indicator_ids=indicator_partnership)
-    owed = owed_counts_by_indicator(workspace=workspace, partnership_ids=ids, today=today)
-    needing: dict[int, int] = defaultdict(int)
-    for indicator_id, partnership_id in indicator_partnership.items():
-        result = progress.get(indicator_id)
-        if owed.get(indicator_id) or result is None or result.status == IndicatorStatus.NEEDS_DATA:
-            needing[partnership_id] += 1
-    for row in rows:
-        row.indicators_needing_data = needing.get(row.partnership.pk, 0)
     descending = sort.startswith("-")
     key = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
     rows.sort(key=key, reverse=descending)
@@ -315,9 +473,14 @@ def partnership_report(
         .select_related("goal")
         .order_by("goal__title", "name", "id")
     )
-    owed = owed_counts_by_indicator(
-        workspace=workspace, partnership_ids=[partnership.pk], today=today
+    needs = indicator_needs(
+        workspace=workspace,
+        partnership_ids=[partnership.pk],
+        today=today,
+        partnership_of={i.pk: partnership.pk for i in indicators},
+        with_approved=False,
     )
+    owed = {i: n.owed for i, n in needs.indicators.items() if n.owed}
     actuals = period_actuals_of(workspace=workspace, indicator_ids=[i.pk for i in indicators])
     return PartnershipReport(
         partnership=partnership,

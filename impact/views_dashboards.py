@@ -11,6 +11,7 @@ reminders to those who review figures (admins and coordinators).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.urls import reverse
+from django.template.defaultfilters import pluralize
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -27,6 +31,7 @@ from impact.selectors_dashboard import (
     PORTFOLIO_SORTS,
     UPCOMING_DAYS,
     IndicatorRow,
+    PortfolioRow,
     partnership_dashboard,
     partnership_report,
     portfolio,
@@ -149,6 +154,90 @@ def _sort_headers(query: QueryDict, sort: str) -> list[SortHeader]:
     return headers
 
 
+def _url_maker(name: str, slug: str) -> Callable[[int], str]:
+    """``pk -> reverse(name, slug, pk)``, reversing once: the URL of pk 0 is a pattern
+    whose ``/0/`` segment takes each pk (a table of hundreds of rows reverses nothing)."""
+    template = reverse(name, kwargs={"workspace_slug": slug, "pk": 0})
+    head, _, tail = template.rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+def _url_or_none(name: str, slug: str) -> str | None:
+    try:
+        return reverse(name, kwargs={"workspace_slug": slug})
+    except NoReverseMatch:
+        return None
+
+
+@dataclass(frozen=True)
+class PortfolioLinks:
+    """The links a portfolio row may carry (None: the reader may not follow them)."""
+
+    dashboard: Callable[[int], str]
+    missing: str | None
+    review: str | None
+
+
+def portfolio_row_html(row: PortfolioRow, links: PortfolioLinks) -> SafeString:
+    """One ``<tr>`` of the portfolio table. Built here rather than in the template: a
+    workspace's hundreds of rows render in a fraction of the time, with the same markup
+    (the column headers and the table's caption stay in the template)."""
+    p = row.partnership
+    needing = row.indicators_needing_data
+    if links.missing and needing:
+        needing_cell = format_html(
+            '<a href="{}?partnership={}">{}<span class="visually-hidden"> of {} indicators'
+            " need data: see the missing figures of {}</span></a>",
+            links.missing,
+            p.pk,
+            needing,
+            row.indicator_count,
+            p.name,
+        )
+    else:
+        needing_cell = format_html(
+            '{}<span class="visually-hidden"> of {} indicators</span>', needing, row.indicator_count
+        )
+    waiting = row.figures_waiting
+    if links.review and waiting:
+        waiting_cell = format_html(
+            '<a href="{}?partnership={}">{}<span class="visually-hidden"> figure{} of {} to'
+            " review</span></a>",
+            links.review,
+            p.pk,
+            waiting,
+            pluralize(waiting),
+            p.name,
+        )
+    else:
+        waiting_cell = format_html("{}", waiting)
+    return format_html(
+        "<tr>\n"
+        '        <th scope="row"><a href="{}">{}</a></th>\n'
+        "        <td>{}</td>\n"
+        '        <td><span class="status">{}</span></td>\n'
+        '        <td class="dash-number">{}</td>\n'
+        '        <td class="dash-number">{}</td>\n'
+        '        <td class="dash-number">{}</td>\n'
+        '        <td class="dash-number">{} <span class="muted" aria-hidden="true">'
+        "of {}</span></td>\n"
+        '        <td class="dash-number">{}</td>\n'
+        '        <td class="dash-number">{}</td>\n'
+        "      </tr>",
+        links.dashboard(p.pk),
+        p.name,
+        p.get_model_display(),
+        p.get_status_display(),
+        row.goals_on_track,
+        row.goals_at_risk,
+        row.goals_off_track,
+        needing_cell,
+        row.indicator_count,
+        row.overdue_milestones,
+        waiting_cell,
+    )
+
+
 class PortfolioView(WorkspaceViewMixin, TemplateView):
     """Every partnership of the workspace in one table (roles that see them all)."""
 
@@ -174,13 +263,24 @@ class PortfolioView(WorkspaceViewMixin, TemplateView):
         result = portfolio(workspace=self.workspace, access=self.access, sort=sort, **filters)
         query = self.request.GET.copy()
         query.pop("sort", None)
+        can_review = self.access.can(Action.REVIEW_MEASUREMENTS)
+        links = PortfolioLinks(
+            dashboard=_url_maker("partnership_dashboard", self.workspace.slug),
+            missing=_url_or_none("missing_data", self.workspace.slug) if can_review else None,
+            review=(
+                _url_or_none("measurement_review_queue", self.workspace.slug)
+                if can_review
+                else None
+            ),
+        )
         context.update(
             filter_form=form,
             portfolio=result,
+            rows_html=[portfolio_row_html(row, links) for row in result.rows],
             filtered=any(filters.values()),
             sort=sort,
             headers=_sort_headers(query, sort),
-            can_review=self.access.can(Action.REVIEW_MEASUREMENTS),
+            can_review=can_review,
         )
         return context
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from partnerhub.permissions import Action
 from partnerhub.selectors import memberships_of_user
@@ -102,6 +104,27 @@ _WORKSPACE_LINKS: tuple[tuple[str, str, Action, tuple[str, ...]], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=2048)
+def _link_urls(
+    slug: str, resolving: tuple[str, str]
+) -> tuple[tuple[str, str, Action, tuple[str, ...], str], ...]:
+    """The workspace's links with their URLs, reversed once per workspace (and URLconf)
+    rather than on every page: (label, URL name, action, inside, URL)."""
+    links = []
+    for label, url_name, action, inside in _WORKSPACE_LINKS:
+        try:
+            url = reverse(url_name, urlconf=resolving[0], kwargs={"workspace_slug": slug})
+        except NoReverseMatch:
+            continue
+        links.append((label, url_name, action, inside, url))
+    return tuple(links)
+
+
+def _resolving() -> tuple[str, str]:
+    """What a reversed URL depends on besides its arguments (the cache keys' part)."""
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
 def _workspace_links(request: HttpRequest) -> list[NavLink]:
     workspace = getattr(request, "workspace", None)
     access = getattr(request, "access", None)
@@ -109,17 +132,11 @@ def _workspace_links(request: HttpRequest) -> list[NavLink]:
         return []
     match = getattr(request, "resolver_match", None)
     current_name = match.url_name if match else None
-    links = []
-    for label, url_name, action, inside in _WORKSPACE_LINKS:
-        if not access.can(action):
-            continue
-        try:
-            url = reverse(url_name, kwargs={"workspace_slug": workspace.slug})
-        except NoReverseMatch:
-            continue
-        is_current = current_name == url_name or current_name in inside
-        links.append(NavLink(label=label, url=url, current=is_current))
-    return links
+    return [
+        NavLink(label=label, url=url, current=current_name == url_name or current_name in inside)
+        for label, url_name, action, inside, url in _link_urls(workspace.slug, _resolving())
+        if access.can(action)
+    ]
 
 
 class NotificationsLink:
@@ -129,7 +146,7 @@ class NotificationsLink:
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
         workspace = request.workspace  # type: ignore[attr-defined]
-        self.url = reverse("notification_list", kwargs={"workspace_slug": workspace.slug})
+        self.url = _notifications_url(workspace.slug, _resolving())
         match = getattr(request, "resolver_match", None)
         self.current = bool(match) and match.url_name in (  # type: ignore[union-attr]
             "notification_list",
@@ -150,6 +167,11 @@ class NotificationsLink:
         if count >= UNREAD_COUNT_CAP:
             return f"{UNREAD_COUNT_CAP - 1}+"
         return str(count) if count else ""
+
+
+@functools.lru_cache(maxsize=2048)
+def _notifications_url(slug: str, resolving: tuple[str, str]) -> str:
+    return reverse("notification_list", urlconf=resolving[0], kwargs={"workspace_slug": slug})
 
 
 def _notifications_link(request: HttpRequest) -> NotificationsLink | None:

@@ -8,6 +8,7 @@ cell (and, out of band, the gap summary).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -151,10 +152,24 @@ class RaciCellView(PartnershipViewMixin, View):
 class WorkRow:
     milestone: Milestone
     days_overdue: int
+    detail_url: str | None = None
+    update_url: str | None = None
+    matrix_url: str | None = None
 
     @property
     def letter_name(self) -> str:
         return LETTER_NAMES.get(getattr(self.milestone, "my_letter", ""), "")
+
+
+def _url_maker(name: str, slug: str) -> Callable[[int], str | None]:
+    """``pk -> reverse(name, slug, pk)`` (None when the URL is not part of the project),
+    reversing once for a whole list: the URL of pk 0 is a pattern for every pk."""
+    try:
+        pattern = reverse(name, kwargs={"workspace_slug": slug, "pk": 0})
+    except NoReverseMatch:
+        return lambda pk: None
+    head, _, tail = pattern.rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 class MyWorkView(WorkspaceViewMixin, TemplateView):
@@ -168,10 +183,18 @@ class MyWorkView(WorkspaceViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = workspace_today(self.workspace)
         work = my_work(workspace=self.workspace, access=self.access, today=today)
+        slug = self.workspace.slug
+        detail, update, matrix = (
+            _url_maker(name, slug)
+            for name in ("milestone_detail", "milestone_update", "raci_matrix")
+        )
         rows = [
             WorkRow(
                 milestone=m,
                 days_overdue=(today - m.due_date).days if m.is_overdue else 0,  # type: ignore[attr-defined]
+                detail_url=detail(m.pk),
+                update_url=update(m.pk),
+                matrix_url=matrix(m.partnership_id),
             )
             for m in work.milestones
         ]

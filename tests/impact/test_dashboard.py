@@ -230,6 +230,7 @@ def test_the_dashboard_query_count_does_not_grow(cast_a, role):
                 status=MeasurementStatus.SUBMITTED,
             )
     # session, user, membership and workspace, tenant setting, partnership, goals,
-    # milestones, indicators, progress (one query), owed figures (one; plus the partner's
-    # own), figures waiting, activity, commitments (two), the navigation's memberships.
+    # milestones, indicators, progress (one query), owed and waiting figures (one, the
+    # partner's own owed figures included), activity, commitments (two), the navigation's
+    # memberships and unread notifications.
     assert _dashboard_queries(cast_a, few, role) == _dashboard_queries(cast_a, many, role)

@@ -26,17 +26,18 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 from django.db.models import Count, Min
 from django.urls import reverse
-from django.utils.formats import date_format
 
 from impact.models import HealthCheckResponse, HealthCheckRound, Measurement, MeasurementStatus
 from impact.selectors_health import answering_roles
 from impact.selectors_missing import owed_from_sql, owed_params
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
+    ReminderLinks,
     ReminderRule,
     ReminderSpec,
     RuleBatch,
     register_reminder_rule,
+    reminder_day,
 )
 from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import Organization
@@ -70,17 +71,13 @@ def partner_user_ids(
 
 
 def _period(start: date, end: date) -> str:
-    return f"{date_format(start, 'j M Y')} to {date_format(end, 'j M Y')}"
+    return f"{reminder_day(start)} to {reminder_day(end)}"
 
 
-def _report_path(workspace: Workspace, indicator_id: int, period_id: int) -> str:
-    return reverse(
-        "measurement_report",
-        kwargs={
-            "workspace_slug": workspace.slug,
-            "indicator_pk": indicator_id,
-            "period_pk": period_id,
-        },
+def _report_paths(workspace: Workspace) -> ReminderLinks:
+    """(indicator id, period id) -> the page where the figure is reported."""
+    return ReminderLinks(
+        "measurement_report", workspace=workspace, ids=("indicator_pk", "period_pk")
     )
 
 
@@ -171,13 +168,14 @@ class FigureMissingRule:
         people = partner_user_ids(workspace=workspace, organization_ids={row[6] for row in rows})
         escalating = any(step is not None and step >= escalate for step in steps.values())
         coordinators = coordinator_ids(workspace=workspace) if escalating else []
+        report_path = _report_paths(workspace)
         specs: list[ReminderSpec] = []
         for period_id, start, end, indicator_id, name, partnership_id, org_id, org_name in rows:
             step = steps[period_id]
             if step is None:
                 continue
             days_late = (today - end).days
-            path = _report_path(workspace, indicator_id, period_id)
+            path = report_path(indicator_id, period_id)
             common = {
                 "kind": self.kind,
                 "subject_type": "period",
@@ -186,7 +184,7 @@ class FigureMissingRule:
                 "partnership_id": partnership_id,
             }
             detail = (
-                f"The period closed on {date_format(end, 'j M Y')}, "
+                f"The period closed on {reminder_day(end)}, "
                 f"{_plural(days_late, 'day', 'days')} ago."
             )
             for user_id in people.get(org_id, []):
@@ -262,6 +260,7 @@ class FigureReturnedRule:
             if submitters
             else set()
         )
+        report_path = _report_paths(workspace)
         specs: list[ReminderSpec] = []
         for (
             measurement_id,
@@ -293,8 +292,7 @@ class FigureReturnedRule:
                         f"Your figure for “{name}”, {_period(start, end)}, was returned for changes"
                     ),
                     detail=detail,
-                    path=f"{_report_path(workspace, indicator_id, period_id)}"
-                    f"?organization={org_id}",
+                    path=f"{report_path(indicator_id, period_id)}?organization={org_id}",
                     partnership_id=partnership_id,
                 )
             )
@@ -335,11 +333,7 @@ class FiguresWaitingRule:
             count = row["waiting"]
             waits = "is" if count == 1 else "are"
             oldest = row["oldest"]
-            detail = (
-                f"The oldest was submitted on {date_format(oldest.date(), 'j M Y')}."
-                if oldest
-                else ""
-            )
+            detail = f"The oldest was submitted on {reminder_day(oldest.date())}." if oldest else ""
             for user_id in coordinators:
                 specs.append(
                     ReminderSpec(
@@ -441,9 +435,7 @@ class HealthCheckRule:
                         subject_id=round_id,
                         occurrence=f"health:{round_id}",
                         title=(f"The health check “{title}” {_closes((closes_on - today).days)}"),
-                        detail=(
-                            f"Answer for {organization_name} by {date_format(closes_on, 'j M Y')}."
-                        ),
+                        detail=(f"Answer for {organization_name} by {reminder_day(closes_on)}."),
                         path=path,
                         partnership_id=partnership_id,
                     )

@@ -38,16 +38,16 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Mod, TruncDate
-from django.urls import reverse
-from django.utils.formats import date_format
 
 from goals.models import Milestone, MilestoneStatus
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
+    ReminderLinks,
     ReminderRule,
     ReminderSpec,
     RuleBatch,
     register_reminder_rule,
+    reminder_day,
 )
 from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import PartnershipMember
@@ -200,10 +200,9 @@ def _read(queryset, *, after: int, limit: int) -> tuple[list[dict[str, Any]], in
     return rows, last_key
 
 
-def _path(workspace: Workspace, milestone_id: int) -> str:
-    return reverse(
-        "milestone_update", kwargs={"workspace_slug": workspace.slug, "pk": milestone_id}
-    )
+def _paths(workspace: Workspace) -> ReminderLinks:
+    """Milestone id -> the page where its progress is updated."""
+    return ReminderLinks("milestone_update", workspace=workspace, ids=("pk",))
 
 
 def _specs(
@@ -233,7 +232,7 @@ def _specs(
 
 
 def _due_detail(row: dict[str, Any]) -> str:
-    return f"Goal “{row['goal__title']}”; due {date_format(row['due_date'], 'j M Y')}."
+    return f"Goal “{row['goal__title']}”; due {reminder_day(row['due_date'])}."
 
 
 # --- The rules ---------------------------------------------------------------------------
@@ -270,6 +269,7 @@ class MilestoneDueRule:
         owners = milestone_owners(
             workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
         )
+        paths = _paths(workspace)
         specs: list[ReminderSpec] = []
         for row in rows:
             days_left = (row["due_date"] - today).days
@@ -283,7 +283,7 @@ class MilestoneDueRule:
                 occurrence=f"due:{row['due_date'].isoformat()}:{step}",
                 title=f"“{row['title']}” is due {_when(days_left)}",
                 detail=_due_detail(row),
-                path=_path(workspace, row["id"]),
+                path=paths(row["id"]),
             )
         return RuleBatch(specs, last_key, len(rows))
 
@@ -341,17 +341,18 @@ class MilestoneOverdueRule:
             letters=[Raci.RESPONSIBLE, Raci.ACCOUNTABLE] if escalating else [Raci.RESPONSIBLE],
         )
         coordinators = coordinator_ids(workspace=workspace) if escalating else []
+        paths = _paths(workspace)
         specs: list[ReminderSpec] = []
         for row in rows:
             if row["id"] not in steps:
                 continue
             days_overdue, n, escalated = steps[row["id"]]
             recipients = owners.of(row["id"], Raci.RESPONSIBLE)
-            detail = f"Due {date_format(row['due_date'], 'j M Y')}. Post an update or mark it done."
+            detail = f"Due {reminder_day(row['due_date'])}. Post an update or mark it done."
             if escalated:
                 recipients |= owners.of(row["id"], Raci.ACCOUNTABLE) | set(coordinators)
                 detail = (
-                    f"Due {date_format(row['due_date'], 'j M Y')}, with no update since. "
+                    f"Due {reminder_day(row['due_date'])}, with no update since. "
                     "Sent to the Responsible and Accountable organizations and the "
                     "coordinators."
                 )
@@ -362,7 +363,7 @@ class MilestoneOverdueRule:
                 occurrence=f"overdue:{row['due_date'].isoformat()}:{n}",
                 title=f"“{row['title']}” is {_plural_days(days_overdue)} overdue",
                 detail=detail,
-                path=_path(workspace, row["id"]),
+                path=paths(row["id"]),
             )
         return RuleBatch(specs, last_key, len(rows))
 
@@ -403,14 +404,15 @@ class MilestoneStaleRule:
             workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
         )
         zone = _zone(workspace)
+        paths = _paths(workspace)
         specs: list[ReminderSpec] = []
         for row in rows:
             updated = row["last_update_at"]
             last_day = (updated or row["created_at"]).astimezone(zone).date()
             since = (
-                f"Last update on {date_format(last_day, 'j M Y')}."
+                f"Last update on {reminder_day(last_day)}."
                 if updated
-                else f"No update since it was added on {date_format(last_day, 'j M Y')}."
+                else f"No update since it was added on {reminder_day(last_day)}."
             )
             specs += _specs(
                 kind=self.kind,
@@ -419,7 +421,7 @@ class MilestoneStaleRule:
                 occurrence=f"stale:{last_day.isoformat()}",
                 title=f"“{row['title']}” has had no update for {(today - last_day).days} days",
                 detail=f"{since} Say where it stands.",
-                path=_path(workspace, row["id"]),
+                path=paths(row["id"]),
             )
         return RuleBatch(specs, last_key, len(rows))
 

@@ -33,6 +33,7 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from goals.api_fast import milestone_rows_data, milestone_values
 from goals.models import (
     Comment,
     GoalStatus,
@@ -80,6 +81,7 @@ from partnerhub.api.base import (
     if_match_passes,
 )
 from partnerhub.api.errors import PROBLEM_CONTENT_TYPE, problem
+from partnerhub.api.fast import SkipIdleFilterSetMixin, cursor_reads_datetimes
 from partnerhub.api.filters import IdFilter
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
@@ -378,7 +380,9 @@ class MilestoneFilter(django_filters.FilterSet):
         responses={204: None, **PRECONDITIONS},
     ),
 )
-class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
+class MilestoneViewSet(
+    SkipIdleFilterSetMixin, GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet
+):
     serializer_class = MilestoneSerializer
     schema_model = Milestone
     filterset_class = MilestoneFilter
@@ -392,6 +396,18 @@ class MilestoneViewSet(GoalsAPIMixin, mixins.ListModelMixin, WorkspaceViewSet):
 
     def workspace_queryset(self) -> Any:
         return milestone_list(workspace=self.workspace, access=self.access)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Plain rows turned into MilestoneSerializer's representation (goals.api_fast):
+        # the page is one query, as before, without a serializer per row.
+        rows = milestone_values(
+            self.filter_queryset(self.get_queryset()),
+            raw_datetimes=cursor_reads_datetimes(request),
+        )
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(milestone_rows_data(list(rows)))
+        return self.get_paginated_response(milestone_rows_data(page))
 
     def get_object(self) -> Milestone:
         return self.visible_milestone(self.kwargs["pk"])

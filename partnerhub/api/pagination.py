@@ -58,7 +58,13 @@ class CursorPagination(pagination.CursorPagination):
         if not self.has_next:
             return None
         last = self.page[-1]
-        raw = f"{last.updated_at.isoformat()}|{last.pk}".encode()
+        # A page of model instances, or of ``.values()`` rows (lists built without a
+        # serializer per row).
+        if isinstance(last, dict):
+            stamp, pk = last["updated_at"], last["id"]
+        else:
+            stamp, pk = last.updated_at, last.pk
+        raw = f"{stamp.isoformat()}|{pk}".encode()
         token = base64.urlsafe_b64encode(raw).decode()
         return replace_query_param(self.base_url, self.cursor_query_param, token)
 

@@ -15,8 +15,10 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -120,3 +122,38 @@ class CSVRenderer(BaseRenderer):
         for row in flat_rows:
             writer.writerow([spreadsheet_safe(row.get(column)) for column in columns])
         return buffer.getvalue().encode(self.charset)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_drf_default = JSONEncoder().default
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSON, encoded by orjson (several times faster on a page of 500
+    figures). Dates, times and anything orjson does not know (lazy strings, decimals,
+    UUIDs...) go through DRF's own encoder; U+2028/U+2029 are escaped as DRF does. A
+    request for indented output, or a value orjson refuses (an integer beyond 64 bits),
+    falls back to DRF's renderer. Differences: a float in exponent form is spelled the
+    way orjson spells it (1e-6 where Python writes 1e-06: the same number), and a float
+    that is not finite (NaN, infinity; none of our serializers gives one) is written as
+    null, where DRF's strict renderer fails the request."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
+            return super().render(data, accepted_media_type, renderer_context)
+        if not (self.compact and not self.ensure_ascii and self.strict):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            body = orjson.dumps(data, default=_drf_default, option=_ORJSON_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError, ValueError):
+            return super().render(data, accepted_media_type, renderer_context)
+        return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")

@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Count
 
 from goals.models import GoalStatus, Milestone, MilestoneStatus, SharedGoal
-from goals.selectors import goal_list, milestone_list
+from goals.selectors import goal_list
 from impact.models import Indicator, MeasurementStatus
 from impact.progress import (
     IndicatorProgress,
@@ -31,11 +31,12 @@ from impact.progress import (
     period_actuals_of,
 )
 from impact.selectors import indicators_visible_to
-from partnerhub.models import ActivityEvent, Workspace
+from partnerhub.models import ActivityEvent, ApiKey, User, Workspace
 from partnerhub.permissions import Action
-from partnerhub.selectors_activity import events_visible_to
-from partners.models import Partnership, PartnershipMember
+from partners.models import CommitmentKind, Partnership, PartnershipMember
 from partners.selectors_partnerships import (
+    ZERO,
+    Amount,
     CommitmentTotals,
     PartnershipAccess,
     RoleView,
@@ -251,31 +252,162 @@ class PartnershipDashboard:
         return sum(1 for row in self.indicators if row.needs_data)
 
 
+# The dashboard's own reads of the partnership's goals, milestones, indicators, commitments
+# and latest events: constant SQL rather than querysets built on every request (building
+# a queryset cost more than running its query). The partnership comes from an
+# access-checked getter, and whoever may see a partnership sees all its goals, milestones,
+# indicators and events (``goal_list``, ``milestone_list``, ``indicators_visible_to``,
+# ``events_visible_to``), so each read is by partnership alone.
+# Tests compare the answers with those selectors'.
+
+# Every goal with its milestones counted (``goal_list``'s order and counts).
+_GOALS_SQL = """
+    SELECT g.*,
+           (SELECT count(*) FROM goals_milestone m
+             WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id) AS milestone_count,
+           (SELECT count(*) FROM goals_milestone m
+             WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id
+               AND m.status = %(done)s) AS milestones_done
+      FROM goals_sharedgoal g
+     WHERE g.workspace_id = %(workspace)s AND g.partnership_id = %(partnership)s
+     ORDER BY g.target_date ASC NULLS LAST, g.id
+"""
+
+# Milestones not done and due by a date (overdue ones included), by due date.
+_MILESTONES_SQL = """
+    SELECT m.*
+      FROM goals_milestone m
+     WHERE m.workspace_id = %(workspace)s AND m.partnership_id = %(partnership)s
+       AND m.due_date <= %(due_before)s AND m.status <> %(done)s
+     ORDER BY m.due_date, m.id
+"""
+
+_INDICATORS_SQL = """
+    SELECT i.*
+      FROM impact_indicator i
+     WHERE i.workspace_id = %(workspace)s AND i.partnership_id = %(partnership)s
+     ORDER BY i.name, i.id
+"""
+
+# The partnership's pledged and delivered sums per kind and currency (those of
+# ``commitment_totals``' ``totals``, in one query).
+_COMMITMENT_TOTALS_SQL = """
+    SELECT c.kind, c.currency, sum(c.pledged), sum(d.delivered)
+      FROM partners_commitment c
+      LEFT JOIN LATERAL (
+           SELECT sum(d.amount) AS delivered
+             FROM partners_commitmentdelivery d
+            WHERE d.workspace_id = c.workspace_id AND d.commitment_id = c.id) d ON true
+     WHERE c.workspace_id = %(workspace)s AND c.partnership_id = %(partnership)s
+     GROUP BY c.kind, c.currency
+"""
+
+
+def _columns(model: type[Any], alias: str) -> tuple[list[Any], str]:
+    fields = list(model._meta.concrete_fields)
+    return fields, ", ".join(f"{alias}.{f.column}" for f in fields)
+
+
+def _instance(model: type[Any], fields: list[Any], values: tuple[Any, ...]) -> Any:
+    """A model instance from its columns, converted as the ORM converts them (JSON)."""
+    converted = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+        for f, v in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+_EVENT_FIELDS, _EVENT_COLUMNS = _columns(ActivityEvent, "e")
+_USER_FIELDS, _USER_COLUMNS = _columns(User, "u")
+_KEY_FIELDS, _KEY_COLUMNS = _columns(ApiKey, "k")
+_USER_PK, _KEY_PK = _USER_FIELDS.index(User._meta.pk), _KEY_FIELDS.index(ApiKey._meta.pk)
+
+# The partnership's latest events with who made them (``events_visible_to`` filtered by
+# partnership, with ``select_related("actor_user", "actor_key")``).
+_EVENTS_SQL = f"""
+    SELECT {_EVENT_COLUMNS}, {_USER_COLUMNS}, {_KEY_COLUMNS}
+      FROM {ActivityEvent._meta.db_table} e
+      LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_user_id
+      LEFT JOIN {ApiKey._meta.db_table} k ON k.id = e.actor_key_id
+     WHERE e.workspace_id = %(workspace)s AND e.partnership_id = %(partnership)s
+     ORDER BY e.created_at DESC, e.id DESC
+     LIMIT %(limit)s
+"""  # noqa: S608 -- table and column names are the models'; every value is a parameter
+
+
+def latest_events(*, workspace: Workspace, partnership: Partnership) -> list[ActivityEvent]:
+    """The partnership's latest ``RECENT_EVENTS`` events, newest first, with their actor
+    user and API key (one query)."""
+    n_event, n_user = len(_EVENT_FIELDS), len(_USER_FIELDS)
+    events = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EVENTS_SQL,
+            {"workspace": workspace.pk, "partnership": partnership.pk, "limit": RECENT_EVENTS},
+        )
+        for row in cursor.fetchall():
+            event = _instance(ActivityEvent, _EVENT_FIELDS, row[:n_event])
+            user_row, key_row = row[n_event : n_event + n_user], row[n_event + n_user :]
+            # A join that found no row leaves the actor unset (None), like select_related.
+            event.actor_user = (
+                _instance(User, _USER_FIELDS, user_row) if user_row[_USER_PK] is not None else None
+            )
+            event.actor_key = (
+                _instance(ApiKey, _KEY_FIELDS, key_row) if key_row[_KEY_PK] is not None else None
+            )
+            events.append(event)
+    return events
+
+
+def dashboard_commitment_totals(*, workspace: Workspace, partnership: Partnership) -> list[Amount]:
+    """The partnership's ``commitment_totals(...).totals`` (no per-member sums), one query."""
+    totals = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COMMITMENT_TOTALS_SQL, {"workspace": workspace.pk, "partnership": partnership.pk}
+        )
+        for kind, currency, pledged, delivered in cursor.fetchall():
+            totals.append(
+                Amount(
+                    kind=kind,
+                    currency=currency,
+                    pledged=ZERO + pledged,
+                    delivered=ZERO if delivered is None else ZERO + delivered,
+                )
+            )
+    return sorted(totals, key=lambda a: (CommitmentKind.values.index(a.kind), a.currency))
+
+
 def partnership_dashboard(
     *, workspace: Workspace, access: PartnershipAccess, partnership: Partnership
 ) -> PartnershipDashboard:
     """Goals, milestones overdue or due within 30 days, indicators with progress,
-    commitments, figures waiting and owed, the latest activity. Eight queries, whatever the
+    commitments, figures waiting and owed, the latest activity. Seven queries, whatever the
     number of goals, milestones, indicators or figures."""
     today = workspace_today(workspace)
-    goals = list(goal_list(workspace=workspace, access=access, partnership=partnership))
-    milestones = list(
-        milestone_list(
-            workspace=workspace,
-            access=access,
-            partnership=partnership,
-            due_before=today + timedelta(days=UPCOMING_DAYS),
-        ).exclude(status=MilestoneStatus.DONE)
-    )
-    indicators = list(
-        indicators_visible_to(workspace=workspace, access=access)
-        .filter(partnership=partnership)
-        .select_related("goal")
-        .order_by("name", "id")
-    )
+    params = {
+        "workspace": workspace.pk,
+        "partnership": partnership.pk,
+        "done": MilestoneStatus.DONE.value,
+        "due_before": today + timedelta(days=UPCOMING_DAYS),
+    }
+    goals = list(SharedGoal.objects.raw(_GOALS_SQL, params))
+    goal_of = {goal.pk: goal for goal in goals}
+    for goal in goals:
+        goal.partnership = partnership
+    milestones = list(Milestone.objects.raw(_MILESTONES_SQL, params))
+    indicators = list(Indicator.objects.raw(_INDICATORS_SQL, params))
+    # The related objects the page shows, from the rows already read (no query each).
+    for milestone in milestones:
+        milestone.partnership = partnership
+        if milestone.goal_id in goal_of:
+            milestone.goal = goal_of[milestone.goal_id]
+    for indicator in indicators:
+        indicator.partnership = partnership
+        if indicator.goal_id in goal_of:
+            indicator.goal = goal_of[indicator.goal_id]
     # A partner is told what their own organization owes; the others, the whole.
     mine = None if access.can(Action.VIEW_ALL_PARTNERSHIPS) else access.organization_id
-    # Whoever may see the partnership sees all its indicators (indicators_visible_to).
     needs = indicator_needs(
         workspace=workspace,
         partnership_ids=[partnership.pk],
@@ -285,12 +417,6 @@ def partnership_dashboard(
         with_approved=False,  # the progress says it
     )
     owed = {i: n.owed for i, n in needs.indicators.items() if n.owed}
-    events = (
-        events_visible_to(workspace=workspace, access=access)
-        .filter(partnership_id=partnership.pk)
-        .select_related("actor_user", "actor_key")
-        .order_by("-created_at", "-id")[:RECENT_EVENTS]
-    )
     return PartnershipDashboard(
         partnership=partnership,
         today=today,
@@ -298,12 +424,14 @@ def partnership_dashboard(
         overdue_milestones=[m for m in milestones if m.due_date < today],
         upcoming_milestones=[m for m in milestones if m.due_date >= today],
         indicators=_progress_rows(workspace, indicators, owed),
-        commitments=commitment_totals(workspace=workspace, partnership=partnership),
+        commitments=CommitmentTotals(
+            totals=dashboard_commitment_totals(workspace=workspace, partnership=partnership)
+        ),
         waiting=needs.waiting.get(partnership.pk, 0),
         owed=sum(owed.values())
         if mine is None
         else sum(n.owed_by_organization for n in needs.indicators.values()),
-        activity=list(events),
+        activity=latest_events(workspace=workspace, partnership=partnership),
     )
 
 

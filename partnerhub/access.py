@@ -13,7 +13,7 @@ from django.http import Http404
 
 from partnerhub.models import ApiKey, Membership, Workspace
 from partnerhub.permissions import API_KEY_ROLES, Action, can
-from partnerhub.selectors import membership_for
+from partnerhub.selectors import membership_for, memberships_of_user
 from partnerhub.tenancy import activate_workspace
 
 
@@ -53,6 +53,25 @@ def resolve_workspace_access(
         )
     activate_workspace(access.workspace)
     return access
+
+
+def resolve_member_access(  # type: ignore[no-untyped-def]
+    *, user, workspace_slug: str
+) -> tuple[WorkspaceAccess, list[Membership]]:
+    """``resolve_workspace_access`` for a signed-in person on an HTML page, which also
+    needs every workspace of theirs (the navigation's switcher): one query reads all
+    their memberships, with workspace and organization, and the one of ``workspace_slug``
+    is picked from them (Http404 when there is none). Returns the access and the
+    memberships in the switcher's order."""
+    memberships = list(memberships_of_user(user=user).select_related("organization"))
+    membership = next((m for m in memberships if m.workspace.slug == workspace_slug), None)
+    if membership is None:
+        raise Http404("No such workspace.")
+    access = WorkspaceAccess(
+        workspace=membership.workspace, role=membership.role, membership=membership
+    )
+    activate_workspace(access.workspace)
+    return access, memberships
 
 
 def user_has_mfa(user) -> bool:  # type: ignore[no-untyped-def]

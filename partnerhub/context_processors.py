@@ -188,9 +188,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # A workspace page read them with its membership (partnerhub.web); elsewhere the
+    # queryset is evaluated only by a page that renders the switcher.
+    memberships = getattr(request, "nav_memberships", None)
     return {
-        # Lazily evaluated: pages that do not render the switcher run no query.
-        "nav_memberships": memberships_of_user(user=user),
+        "nav_memberships": memberships_of_user(user=user) if memberships is None else memberships,
         "current_workspace": getattr(request, "workspace", None),
         "current_membership": getattr(request, "membership", None),
         "workspace_nav": _workspace_links(request),

@@ -147,6 +147,11 @@ else:
         }
     }
 
+# Sessions are written through to the database and read from the cache (Redis, or the
+# machine-wide file cache, or the test run's memory): a signed-in page does not query
+# the session table; a session missing from the cache is read from the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL == "filesystem://":
@@ -203,6 +208,9 @@ REMINDER_EMAIL_RETRY_BASE_SECONDS = env.int("REMINDER_EMAIL_RETRY_BASE_SECONDS",
 REMINDER_EMAIL_RETRY_MAX_SECONDS = env.int("REMINDER_EMAIL_RETRY_MAX_SECONDS", default=6 * 3600)
 # The domain part of reminder Message-IDs (a duplicate after a crash keeps its Message-ID).
 REMINDER_MESSAGE_ID_DOMAIN = env.str("REMINDER_MESSAGE_ID_DOMAIN", default="partnerhub.localhost")
+# Workspaces one sweep task covers, one after the other (the beat's sweep enqueues one
+# task per group).
+REMINDER_SWEEP_WORKSPACES_PER_TASK = env.int("REMINDER_SWEEP_WORKSPACES_PER_TASK", default=25)
 
 # --- Benchmarks (`make bench`) ----------------------------------------------------------
 # On only for the benchmark suite's own server: mounts the reference views under /bench/

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import SimpleTemplateResponse
 
-from partnerhub.access import WorkspaceAccess, resolve_workspace_access, user_has_mfa
+from partnerhub.access import WorkspaceAccess, resolve_member_access, user_has_mfa
 from partnerhub.models import Membership, Workspace
 from partnerhub.permissions import Action
 
@@ -51,7 +51,8 @@ class WorkspaceViewMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.access = resolve_workspace_access(
+        # One query for the membership and the navigation's workspace switcher.
+        self.access, memberships = resolve_member_access(
             user=request.user, workspace_slug=kwargs["workspace_slug"]
         )
         self.workspace = self.access.workspace
@@ -59,6 +60,7 @@ class WorkspaceViewMixin(LoginRequiredMixin):
         request.workspace = self.workspace  # type: ignore[attr-defined]
         request.membership = self.membership  # type: ignore[attr-defined]
         request.access = self.access  # type: ignore[attr-defined]
+        request.nav_memberships = memberships  # type: ignore[attr-defined]
         if self.workspace.require_mfa and not user_has_mfa(request.user):
             return render(
                 request, "partnerhub/mfa_required.html", {"workspace": self.workspace}, status=403

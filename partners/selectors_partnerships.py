@@ -140,6 +140,15 @@ def partnership_get(*, workspace: Workspace, access: PartnershipAccess, pk: int)
     return partnership_list(workspace=workspace, access=access).get(pk=pk)
 
 
+def partnership_get_bare(
+    *, workspace: Workspace, access: PartnershipAccess, pk: int
+) -> Partnership:
+    """``partnership_get`` without the lead organization and ``member_count``, for pages
+    that show neither (a lighter query); the same DoesNotExist for what the caller may not
+    see."""
+    return partnerships_visible_to(workspace=workspace, access=access).get(pk=pk)
+
+
 # --- Members ----------------------------------------------------------------------------
 
 

@@ -229,8 +229,9 @@ def test_the_dashboard_query_count_does_not_grow(cast_a, role):
                 value=index,
                 status=MeasurementStatus.SUBMITTED,
             )
-    # session, user, membership and workspace, tenant setting, partnership, goals,
+    # user (the session comes from the cache), the memberships with their workspaces (the
+    # page's and the navigation's switcher's), tenant setting, partnership, goals,
     # milestones, indicators, progress (one query), owed and waiting figures (one, the
-    # partner's own owed figures included), activity, commitments (two), the navigation's
-    # memberships and unread notifications.
+    # partner's own owed figures included), commitment totals, activity, unread
+    # notifications (tests/impact/test_dashboard_reads.py pins the number).
     assert _dashboard_queries(cast_a, few, role) == _dashboard_queries(cast_a, many, role)

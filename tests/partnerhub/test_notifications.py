@@ -190,9 +190,10 @@ def test_the_count_matches_the_partial_index_of_unread_reminders(cast_a: Cast):
         for q in _queries(client, page("workspace_overview", cast_a))
         if "partnerhub_reminder" in q["sql"]
     ]
-    assert '"workspace_id" = ' in sql
-    assert '"recipient_id" = ' in sql
-    assert '"read_at" IS NULL' in sql
+    sql = sql.replace('"', "")  # quoted by the ORM or not
+    assert "workspace_id = " in sql
+    assert "recipient_id = " in sql
+    assert "read_at IS NULL" in sql
     assert f"LIMIT {UNREAD_COUNT_CAP}" in sql
 
 

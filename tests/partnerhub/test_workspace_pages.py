@@ -323,11 +323,12 @@ def test_members_page_query_count_does_not_grow_with_members(cast_a, django_asse
                 organization=cast_a.organization if role == Role.PARTNER else None,
             )
 
-    # session, user, the membership with its workspace, the members with user and
-    # organization, the switcher's memberships, the navigation's unread reminder count; on
-    # PostgreSQL also the transaction's set_config of the workspace; plus the savepoint
-    # pair of the request's atomic block.
-    expected = 8 + (1 if settings.IS_POSTGRES else 0)
+    # user (the session comes from the cache), the user's memberships with their
+    # workspaces (the page's and the switcher's, one query), the members with user and
+    # organization, the navigation's unread reminder count; on PostgreSQL also the
+    # transaction's set_config of the workspace; plus the savepoint pair of the request's
+    # atomic block.
+    expected = 6 + (1 if settings.IS_POSTGRES else 0)
     add_members(3)
     with django_assert_num_queries(expected):
         response = client.get(page)

@@ -13,10 +13,13 @@ same answer, so the suite can say how far the real one is from it.
   Security. Skipped against the real endpoint: the rate limit (Redis), recording the
   key's last use (at most one write per key per resolution window), the list's ETag, and
   query-string filters, ordering and cursors (E1-ref serves the first page only).
-* E3-ref -- the partnership dashboard's progress aggregate (``impact.progress``'s
-  set-based query, as ``indicators_progress`` runs it) for that partnership's indicators,
-  its rows as JSON built by PostgreSQL. Before it: the workspace and its ``set_config``,
-  and the partnership's indicator ids. No sign-in: it measures the SQL, not access.
+* E3-ref -- the partnership dashboard's two aggregates for that partnership's indicators:
+  progress (``impact.progress``'s set-based query, as ``indicators_progress`` runs it)
+  and the owed and waiting figures (``impact.selectors_dashboard``'s query, as
+  ``indicator_needs`` runs it for the dashboard), each's rows as JSON built by
+  PostgreSQL: ``{"progress": [...], "needs": [...]}``. Before them: the workspace and its
+  ``set_config``, and the partnership's indicator ids. No sign-in: it measures the SQL,
+  not access.
 """
 
 from __future__ import annotations
@@ -29,11 +32,14 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from impact.models import MeasurementStatus
 from impact.progress import _TO_DATE_SQL, _params
+from impact.selectors_dashboard import _INDICATOR_NEEDS_SQL
 from partnerhub.api.errors import problem_response
 from partnerhub.models import Workspace
 from partnerhub.services.api_keys import hash_secret, split_key
 from partnerhub.tenancy import activate_workspace
+from partners.services.partnerships import workspace_today
 
 PAGE_SIZE = 100
 JSON = "application/json"
@@ -175,7 +181,7 @@ def measurements_page(request: HttpRequest, workspace_slug: str) -> HttpResponse
     return HttpResponse(body, content_type=JSON)
 
 
-# --- E3-ref: the dashboard's progress aggregate ----------------------------------------
+# --- E3-ref: the dashboard's aggregates ----------------------------------------------------
 
 _INDICATORS_SQL = """
     SELECT array(
@@ -189,15 +195,21 @@ _INDICATORS_SQL = """
 DASHBOARD_AGGREGATE_SQL = (
     f"SELECT coalesce(json_agg(t ORDER BY t.id), '[]'::json)::text FROM ({_TO_DATE_SQL}) t"  # noqa: S608
 )
+DASHBOARD_NEEDS_SQL = (
+    "SELECT coalesce(json_agg(t ORDER BY t.term, t.key), '[]'::json)::text "  # noqa: S608
+    f"FROM ({_INDICATOR_NEEDS_SQL}) AS t(term, key, n, mine)"
+)
 
 
 def dashboard_aggregate(request: HttpRequest, workspace_slug: str, pk: int) -> HttpResponse:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM partnerhub_workspace WHERE slug = %s", [workspace_slug])
+        cursor.execute(
+            "SELECT id, timezone FROM partnerhub_workspace WHERE slug = %s", [workspace_slug]
+        )
         row = cursor.fetchone()
         if row is None:
             return problem_response(404, "Not found.")
-        workspace = Workspace(pk=row[0])
+        workspace = Workspace(pk=row[0], timezone=row[1])
         activate_workspace(workspace)
         cursor.execute(_INDICATORS_SQL, [workspace.pk, pk])
         found = cursor.fetchone()
@@ -205,7 +217,20 @@ def dashboard_aggregate(request: HttpRequest, workspace_slug: str, pk: int) -> H
             return problem_response(404, "Not found.")
         ids = found[0]
         if not ids:
-            return HttpResponse("[]", content_type=JSON)
+            return HttpResponse('{"progress":[],"needs":[]}', content_type=JSON)
         cursor.execute(DASHBOARD_AGGREGATE_SQL, _params(workspace, ids))
-        body = cursor.fetchone()[0]
-    return HttpResponse(body, content_type=JSON)
+        progress = cursor.fetchone()[0]
+        cursor.execute(
+            DASHBOARD_NEEDS_SQL,
+            {
+                "workspace": workspace.pk,
+                "ids": ids,
+                "partnerships": [pk],
+                "today": workspace_today(workspace),
+                "organization": None,
+                "approved": MeasurementStatus.APPROVED.value,
+                "submitted": MeasurementStatus.SUBMITTED.value,
+            },
+        )
+        needs = cursor.fetchone()[0]
+    return HttpResponse(f'{{"progress":{progress},"needs":{needs}}}', content_type=JSON)

@@ -27,8 +27,10 @@ from impact.models import (
     ValueType,
 )
 from impact.progress import indicators_progress
+from impact.selectors_dashboard import indicator_needs
 from partnerhub.models import ApiKeyScope
 from partnerhub.services.api_keys import api_key_revoke
+from partners.services.partnerships import workspace_today
 from tests.impact.helpers import make_indicator, make_measurement, make_partnership, periods_of
 from tests.impact.test_api_indicators import api, key_client, send
 
@@ -262,11 +264,29 @@ def test_e3_ref_numbers_are_the_progress_numbers(cast_a, tenant):
         pk=partnership.pk,
     )
     assert response.status_code == 200, response.content
-    rows = json.loads(response.content, parse_float=Decimal, parse_int=Decimal)
+    body = json.loads(response.content, parse_float=Decimal, parse_int=Decimal)
+    rows = body["progress"]
     with tenant(cast_a.workspace):
         progress = indicators_progress(
             workspace=cast_a.workspace, indicator_ids=[i.pk for i in data["indicators"]]
         )
+        needs = indicator_needs(
+            workspace=cast_a.workspace,
+            partnership_ids=[partnership.pk],
+            today=workspace_today(cast_a.workspace),
+        )
+    # The owed and waiting figures the dashboard shows, from the same SQL's rows.
+    terms: dict[str, dict[int, int]] = {}
+    for row in body["needs"]:
+        terms.setdefault(row["term"], {})[int(row["key"])] = int(row["n"])
+    assert set(terms) <= {"closed", "reporters", "settled", "waiting"}
+    assert any(need.owed for need in needs.indicators.values())
+    for indicator_id, need in needs.indicators.items():
+        closed = terms.get("closed", {}).get(indicator_id, 0)
+        reporters = terms.get("reporters", {}).get(indicator_id, 0)
+        settled = terms.get("settled", {}).get(indicator_id, 0)
+        assert closed * reporters - settled == need.owed
+    assert sum(terms.get("waiting", {}).values()) == sum(needs.waiting.values())
     assert [row["id"] for row in rows] == sorted(i.pk for i in data["indicators"])
     assert len(rows) == 9
     for row in rows:
@@ -291,7 +311,7 @@ def test_e3_ref_unknown_or_foreign_partnerships_are_404(cast_a, cast_b, tenant):
     assert _bench(client, "bench_dashboard", workspace_slug=slug, pk=foreign.pk).status_code == 404
     assert _bench(client, "bench_dashboard", workspace_slug="nowhere", pk=1).status_code == 404
     answer = _bench(client, "bench_dashboard", workspace_slug=slug, pk=empty.pk)
-    assert answer.status_code == 200 and answer.json() == []
+    assert answer.status_code == 200 and answer.json() == {"progress": [], "needs": []}
 
 
 # --- The query-count header -------------------------------------------------------------

@@ -63,7 +63,10 @@ def resolve_member_access(  # type: ignore[no-untyped-def]
     their memberships, with workspace and organization, and the one of ``workspace_slug``
     is picked from them (Http404 when there is none). Returns the access and the
     memberships in the switcher's order."""
-    memberships = list(memberships_of_user(user=user).select_related("organization"))
+    # Not joined to their organizations: those rows are under Row-Level Security and no
+    # workspace is set yet (the join would find none). The chosen membership's
+    # organization loads on first use, after activate_workspace below.
+    memberships = list(memberships_of_user(user=user))
     membership = next((m for m in memberships if m.workspace.slug == workspace_slug), None)
     if membership is None:
         raise Http404("No such workspace.")

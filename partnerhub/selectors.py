@@ -15,11 +15,14 @@ def memberships_of_user(*, user: User) -> QuerySet[Membership]:
 
 
 def membership_for(*, user: User, workspace_slug: str) -> Membership | None:
-    """The user's membership of the workspace with this slug, or None (-> 404)."""
+    """The user's membership of the workspace with this slug, or None (-> 404).
+
+    Its organization is not joined: that row is under Row-Level Security and the
+    workspace is not set yet; ``membership.organization`` loads it once it is."""
     if not user.is_authenticated:
         return None
     return (
-        Membership.objects.select_related("workspace", "organization")
+        Membership.objects.select_related("workspace")
         .filter(user=user, workspace__slug=workspace_slug)
         .first()
     )

@@ -1,8 +1,9 @@
 """The reminder sweep measured as the worker runs it, and S-ref beside it.
 
 ``measure_sweep`` runs, in this process, what the beat's ``reminders_sweep`` task starts:
-its fan-out (one ``reminders_sweep_workspace`` task per workspace, counted instead of
-sent), then each workspace's task body -- the rules over the workspace's tables
+its fan-out (one ``reminders_sweep_workspaces`` task per group of
+``REMINDER_SWEEP_WORKSPACES_PER_TASK`` workspaces, counted instead of sent), then each
+task's body, workspace after workspace -- the rules over the workspace's tables
 (``partnerhub.reminders.reminders_sweep_workspace``, the "sweep" whose rows per second
 are reported), the batcher, and the due emails: counted, or with ``send`` sent through
 Django's in-memory backend (at full scale rendering thousands of digests takes minutes
@@ -23,15 +24,17 @@ Each repeat runs inside one transaction rolled back at the end (``commit`` keeps
 one), so every repeat does the same work; figures are the median of the repeats.
 
 Peak memory: ``tracemalloc`` in one more worker pass, apart from the timed repeats
-(tracing slows Python down several times): the largest peak of one workspace's task over
-what the process held when the task started (a worker runs one task at a time), and what
-the pass left allocated at its end (bounded caches filling -- psycopg's query cache,
-the reminder texts' day cache -- or a leak). tracemalloc rather than the RSS high-water
-mark of a fresh process: the interpreter and Django's baseline (tens of MB, the same at
-both scales) would hide any growth in the ratio small/full, and RSS never shrinks after
-a peak. It does not see memory allocated in C by libpq (result buffers, bounded by the
-batch size). A task's peak is bounded by the rules' batch size (``BATCH_SIZE`` rows,
-``--batch-size``), so it grows with the data set until the batches fill.
+(tracing slows Python down several times): the largest peak of one sweep task (its group
+of workspaces, one after the other) over what the process held when the task started (a
+worker runs one task at a time), and what the pass left allocated at its end (bounded
+caches filling -- psycopg's query cache, the reminder texts' day cache -- or a leak).
+tracemalloc rather than the RSS high-water mark of a fresh process: the interpreter and
+Django's baseline (tens of MB, the same at both scales) would hide any growth in the
+ratio small/full, and RSS never shrinks after a peak. It does not see memory allocated
+in C by libpq (result buffers, bounded by the batch size). A task's peak is bounded by
+the rules' batch size (``BATCH_SIZE`` rows, ``--batch-size``; one workspace's sweep
+writes per transaction of at most about twice that), so it grows with the data set
+until the batches fill.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Min, Q, QuerySet, Value
@@ -96,7 +100,8 @@ class SweepPass:
     sent: int = 0
     due: int = 0  # emails due after the batcher
     task_peak: int = 0  # bytes, with tracemalloc on
-    fan_out: int = 0
+    workspaces: int = 0
+    fan_out: int = 0  # sweep tasks (each covers a group of workspaces)
     follow_up: int = 0
     sweep_seconds: float = 0.0  # the fan-out and the rules (what rows/s is about)
     batch_seconds: float = 0.0
@@ -130,43 +135,19 @@ def worker_pass(*, now: datetime, send: bool = False) -> SweepPass:
     result = SweepPass()
     fanned = _Enqueued()
     with (
-        mock.patch.object(tasks, "reminders_sweep_workspace", fanned),
+        mock.patch.object(tasks, "reminders_sweep_workspaces", fanned),
         override_settings(EMAIL_BACKEND=LOCMEM_EMAIL),
     ):
         start = time.perf_counter()
-        result.fan_out = tasks.reminders_sweep.run()
+        result.workspaces = tasks.reminders_sweep.run()
         result.sweep_seconds += time.perf_counter() - start
-        for (workspace_id,) in fanned.calls:
+        result.fan_out = len(fanned.calls)
+        for (workspace_ids,) in fanned.calls:
             if tracemalloc.is_tracing():
                 tracemalloc.reset_peak()
                 at_start = tracemalloc.get_traced_memory()[0]
-            # The body of tasks.reminders_sweep_workspace (and of the send tasks it
-            # starts), each step timed, with the fixed clock.
-            start = time.perf_counter()
-            workspace = Workspace.objects.get(pk=workspace_id)
-            stats, _ = reminders.reminders_sweep_workspace(workspace=workspace, now=now)
-            middle = time.perf_counter()
-            result.attached += reminders.reminders_batch(workspace=workspace, now=now)
-            end = time.perf_counter()
-            due = _due_emails(workspace=workspace, now=now)
-            # Each send task sends SEND_BATCH and enqueues the next when it sent as many.
-            result.follow_up += due // tasks.SEND_BATCH
-            result.due += due
-            if send:
-                while True:
-                    sent = reminders.reminders_send_due(
-                        workspace=workspace, now=lambda: now, limit=tasks.SEND_BATCH
-                    )
-                    result.sent += sent
-                    mail.outbox = []  # the in-memory backend's copies: never kept
-                    if sent < tasks.SEND_BATCH:
-                        break
-            result.send_seconds += time.perf_counter() - end
-            result.sweep_seconds += middle - start
-            result.batch_seconds += end - middle
-            result.rows += stats.rows_read
-            result.created += stats.created
-            result.batches += stats.batches
+            for workspace_id in workspace_ids:
+                _workspace_task_body(result, workspace_id, now=now, send=send)
             if tracemalloc.is_tracing():
                 # What this task needed beyond what it started with (tasks run one at a
                 # time in a worker process).
@@ -174,6 +155,38 @@ def worker_pass(*, now: datetime, send: bool = False) -> SweepPass:
                     result.task_peak, tracemalloc.get_traced_memory()[1] - at_start
                 )
     return result
+
+
+def _workspace_task_body(
+    result: SweepPass, workspace_id: int, *, now: datetime, send: bool
+) -> None:
+    """What ``tasks.sweep_workspace`` does for one workspace of a sweep task (and the send
+    tasks it starts), each step timed, with the fixed clock."""
+    start = time.perf_counter()
+    workspace = Workspace.objects.get(pk=workspace_id)
+    stats, _ = reminders.reminders_sweep_workspace(workspace=workspace, now=now)
+    middle = time.perf_counter()
+    result.attached += reminders.reminders_batch(workspace=workspace, now=now)
+    end = time.perf_counter()
+    due = _due_emails(workspace=workspace, now=now)
+    # Each send task sends SEND_BATCH and enqueues the next when it sent as many.
+    result.follow_up += due // tasks.SEND_BATCH
+    result.due += due
+    if send:
+        while True:
+            sent = reminders.reminders_send_due(
+                workspace=workspace, now=lambda: now, limit=tasks.SEND_BATCH
+            )
+            result.sent += sent
+            mail.outbox = []  # the in-memory backend's copies: never kept
+            if sent < tasks.SEND_BATCH:
+                break
+    result.send_seconds += time.perf_counter() - end
+    result.sweep_seconds += middle - start
+    result.batch_seconds += end - middle
+    result.rows += stats.rows_read
+    result.created += stats.created
+    result.batches += stats.batches
 
 
 def rules_pass(*, now: datetime) -> tuple[int, float]:
@@ -207,7 +220,7 @@ def _due(day: _Day) -> Iterator[Any]:
     if not windows:
         return iter(())
     dates = [day.today + timedelta(days=d) for d in windows]
-    return _scan(_open_milestones(day).filter(due_date__in=dates), milestone_rules._FIELDS)
+    return _scan(_open_milestones(day).filter(due_date__in=dates), milestone_rules.DUE_FIELDS)
 
 
 def _overdue(day: _Day) -> Iterator[Any]:
@@ -230,7 +243,7 @@ def _overdue(day: _Day) -> Iterator[Any]:
         )
     elif repeat <= 0:
         queryset = queryset.filter(due_date__gte=day.today - timedelta(days=late))
-    return _scan(queryset, milestone_rules._FIELDS)
+    return _scan(queryset, milestone_rules.OVERDUE_FIELDS)
 
 
 def _stale(day: _Day) -> Iterator[Any]:
@@ -250,7 +263,7 @@ def _stale(day: _Day) -> Iterator[Any]:
             last_day__gt=day.today - timedelta(days=stale + late),
         )
     )
-    return _scan(queryset, milestone_rules._FIELDS)
+    return _scan(queryset, milestone_rules.STALE_FIELDS)
 
 
 def _missing(day: _Day) -> Iterator[Any]:
@@ -277,19 +290,7 @@ def _returned(day: _Day) -> Iterator[Any]:
         Measurement.objects.for_workspace(day.workspace).filter(
             status=MeasurementStatus.RETURNED, period__locked=False
         ),
-        (
-            "id",
-            "version",
-            "indicator_id",
-            "indicator__name",
-            "period_id",
-            "period__start_date",
-            "period__end_date",
-            "partnership_id",
-            "organization_id",
-            "submitted_by_id",
-            "review_note",
-        ),
+        impact_rules.RETURNED_FIELDS,
     )
 
 
@@ -460,7 +461,7 @@ def _measure(*, today: date, repeat: int, commit: bool, memory: bool, send: bool
     return {
         "today": today.isoformat(),
         "now": now.isoformat(),
-        "workspaces": last.fan_out,
+        "workspaces": last.workspaces,
         "repeat": repeat,
         "committed": commit,
         "sweep": {
@@ -486,13 +487,14 @@ def _measure(*, today: date, repeat: int, commit: bool, memory: bool, send: bool
             "emails_sent": last.sent if send else None,
         },
         "tasks": {
+            "workspaces_per_task": settings.REMINDER_SWEEP_WORKSPACES_PER_TASK,
             "fan_out": last.fan_out,
             "follow_up": last.follow_up,
             "total": last.tasks,
         },
         "memory": {
-            "method": "tracemalloc: the largest peak of one workspace task over its start "
-            "(Python allocations), in one more worker pass",
+            "method": "tracemalloc: the largest peak of one sweep task (a group of "
+            "workspaces) over its start (Python allocations), in one more worker pass",
             "peak_bytes": memory_pass.task_peak if memory_pass else None,
             "retained_bytes": retained,
         },

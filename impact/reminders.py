@@ -20,8 +20,9 @@ switching reminders on does not flood people about long-past periods.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Min
@@ -32,17 +33,34 @@ from impact.selectors_health import answering_roles
 from impact.selectors_missing import owed_from_sql, owed_params
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
+    Candidates,
     ReminderLinks,
     ReminderRule,
-    ReminderSpec,
+    ReminderTexts,
     RuleBatch,
     register_reminder_rule,
     reminder_day,
+    reminder_days,
 )
 from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import Organization
 
 LATE_FIRING_DAYS = 7
+
+# The columns the returned-figure rule reads (S-ref in bench/sweep.py reads the same ones).
+RETURNED_FIELDS = (
+    "id",
+    "version",
+    "indicator_id",
+    "indicator__name",
+    "period_id",
+    "period__start_date",
+    "period__end_date",
+    "partnership_id",
+    "organization_id",
+    "submitted_by_id",
+    "review_note",
+)
 
 
 # --- Shared ------------------------------------------------------------------------------
@@ -70,8 +88,8 @@ def partner_user_ids(
     return answer
 
 
-def _period(start: date, end: date) -> str:
-    return f"{reminder_day(start)} to {reminder_day(end)}"
+def _period(start: date, end: date, day: Callable[[date], str] = reminder_day) -> str:
+    return f"{day(start)} to {day(end)}"
 
 
 def _report_paths(workspace: Workspace) -> ReminderLinks:
@@ -168,47 +186,46 @@ class FigureMissingRule:
         people = partner_user_ids(workspace=workspace, organization_ids={row[6] for row in rows})
         escalating = any(step is not None and step >= escalate for step in steps.values())
         coordinators = coordinator_ids(workspace=workspace) if escalating else []
-        report_path = _report_paths(workspace)
-        specs: list[ReminderSpec] = []
-        for period_id, start, end, indicator_id, name, partnership_id, org_id, org_name in rows:
+        report_path, day = _report_paths(workspace), reminder_days()
+
+        def texts(item: tuple[tuple[Any, ...], bool]) -> ReminderTexts:
+            row, for_coordinator = item
+            period_id, start, end, indicator_id, name, partnership_id, org_id, org_name = row
+            path = report_path(indicator_id, period_id)
+            detail = (
+                f"The period closed on {day(end)}, "
+                f"{_plural((today - end).days, 'day', 'days')} ago."
+            )
+            if for_coordinator:
+                return (
+                    f"{org_name} has not submitted “{name}”, {_period(start, end, day)}",
+                    detail,
+                    f"{path}?organization={org_id}",
+                    partnership_id,
+                )
+            return (
+                f"Your figure for “{name}”, {_period(start, end, day)}, is missing",
+                f"{detail} Submit it, or say why it is late.",
+                path,
+                partnership_id,
+            )
+
+        candidates = Candidates(kind=self.kind, subject_type="period", texts=texts)
+        add = candidates.add
+        for row in rows:
+            period_id, org_id = row[0], row[6]
             step = steps[period_id]
             if step is None:
                 continue
-            days_late = (today - end).days
-            path = report_path(indicator_id, period_id)
-            common = {
-                "kind": self.kind,
-                "subject_type": "period",
-                "subject_id": period_id,
-                "occurrence": f"missing:{period_id}:{org_id}:{step}",
-                "partnership_id": partnership_id,
-            }
-            detail = (
-                f"The period closed on {reminder_day(end)}, "
-                f"{_plural(days_late, 'day', 'days')} ago."
-            )
+            occurrence = f"missing:{period_id}:{org_id}:{step}"
+            partners = (row, False)
             for user_id in people.get(org_id, []):
-                specs.append(
-                    ReminderSpec(
-                        recipient_id=user_id,
-                        title=f"Your figure for “{name}”, {_period(start, end)}, is missing",
-                        detail=f"{detail} Submit it, or say why it is late.",
-                        path=path,
-                        **common,
-                    )
-                )
+                add(user_id, period_id, occurrence, partners)
             if step >= escalate:
+                coordinated = (row, True)
                 for user_id in coordinators:
-                    specs.append(
-                        ReminderSpec(
-                            recipient_id=user_id,
-                            title=f"{org_name} has not submitted “{name}”, {_period(start, end)}",
-                            detail=detail,
-                            path=f"{path}?organization={org_id}",
-                            **common,
-                        )
-                    )
-        return RuleBatch(specs, last_key, len(rows))
+                    add(user_id, period_id, occurrence, coordinated)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 # --- Returned figures --------------------------------------------------------------------
@@ -235,19 +252,7 @@ class FigureReturnedRule:
             Measurement.objects.for_workspace(workspace)
             .filter(status=MeasurementStatus.RETURNED, period__locked=False, id__gt=after)
             .order_by("id")
-            .values_list(
-                "id",
-                "version",
-                "indicator_id",
-                "indicator__name",
-                "period_id",
-                "period__start_date",
-                "period__end_date",
-                "partnership_id",
-                "organization_id",
-                "submitted_by_id",
-                "review_note",
-            )[:limit]
+            .values_list(*RETURNED_FIELDS)[:limit]
         )
         last_key = rows[-1][0] if rows and len(rows) == limit else None
         submitters = {row[9] for row in rows if row[9] is not None}
@@ -255,48 +260,37 @@ class FigureReturnedRule:
             set(
                 Membership.objects.filter(
                     workspace=workspace, user_id__in=submitters, user__is_active=True
-                ).values_list("user_id", flat=True)
+                )
+                .order_by()
+                .values_list("user_id", flat=True)
             )
             if submitters
             else set()
         )
-        report_path = _report_paths(workspace)
-        specs: list[ReminderSpec] = []
-        for (
-            measurement_id,
-            version,
-            indicator_id,
-            name,
-            period_id,
-            start,
-            end,
-            partnership_id,
-            org_id,
-            submitter_id,
-            note,
-        ) in rows:
-            if submitter_id not in members:
-                continue
+        report_path, day = _report_paths(workspace), reminder_days()
+
+        def texts(row: tuple[Any, ...]) -> ReminderTexts:
+            _, _, indicator_id, name, period_id, start, end, partnership_id, org_id, _, note = row
             note = " ".join(note.split())
             detail = f"Reviewer's note: {note}" if note else "See the reviewer's note."
             if len(detail) > 300:
                 detail = detail[:299] + "…"
-            specs.append(
-                ReminderSpec(
-                    recipient_id=submitter_id,
-                    kind=self.kind,
-                    subject_type="figure",
-                    subject_id=measurement_id,
-                    occurrence=f"returned:{version}",
-                    title=(
-                        f"Your figure for “{name}”, {_period(start, end)}, was returned for changes"
-                    ),
-                    detail=detail,
-                    path=f"{report_path(indicator_id, period_id)}?organization={org_id}",
-                    partnership_id=partnership_id,
-                )
+            return (
+                f"Your figure for “{name}”, {_period(start, end, day)}, was returned for changes",
+                detail,
+                f"{report_path(indicator_id, period_id)}?organization={org_id}",
+                partnership_id,
             )
-        return RuleBatch(specs, last_key, len(rows))
+
+        candidates = Candidates(kind=self.kind, subject_type="figure", texts=texts)
+        keys, items = candidates.keys, candidates.items
+        for row in rows:
+            submitter_id = row[9]
+            if submitter_id not in members:
+                continue
+            keys.append((submitter_id, row[0], f"returned:{row[1]}"))
+            items.append(row)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 # --- Figures waiting for review ----------------------------------------------------------
@@ -323,35 +317,31 @@ class FiguresWaitingRule:
             .filter(status=MeasurementStatus.SUBMITTED, partnership_id__gt=after)
             .values("partnership_id", "partnership__name")
             .annotate(waiting=Count("*"), oldest=Min("submitted_at"))
-            .order_by("partnership_id")[:limit]
+            .order_by("partnership_id")
+            .values_list("partnership_id", "partnership__name", "waiting", "oldest")[:limit]
         )
-        last_key = rows[-1]["partnership_id"] if rows and len(rows) == limit else None
+        last_key = rows[-1][0] if rows and len(rows) == limit else None
         coordinators = coordinator_ids(workspace=workspace) if rows else []
         queue = reverse("measurement_review_queue", kwargs={"workspace_slug": workspace.slug})
-        specs: list[ReminderSpec] = []
-        for row in rows:
-            count = row["waiting"]
+        day = reminder_days()
+
+        def texts(row: tuple[Any, ...]) -> ReminderTexts:
+            partnership_id, name, count, oldest = row
             waits = "is" if count == 1 else "are"
-            oldest = row["oldest"]
-            detail = f"The oldest was submitted on {reminder_day(oldest.date())}." if oldest else ""
+            return (
+                f"{_plural(count, 'figure', 'figures')} of “{name}” {waits} waiting for review",
+                f"The oldest was submitted on {day(oldest.date())}." if oldest else "",
+                f"{queue}?partnership={partnership_id}",
+                partnership_id,
+            )
+
+        candidates = Candidates(kind=self.kind, subject_type="partnership", texts=texts)
+        add = candidates.add
+        occurrence = f"waiting:{today.isoformat()}"
+        for row in rows:
             for user_id in coordinators:
-                specs.append(
-                    ReminderSpec(
-                        recipient_id=user_id,
-                        kind=self.kind,
-                        subject_type="partnership",
-                        subject_id=row["partnership_id"],
-                        occurrence=f"waiting:{today.isoformat()}",
-                        title=(
-                            f"{_plural(count, 'figure', 'figures')} of "
-                            f"“{row['partnership__name']}” {waits} waiting for review"
-                        ),
-                        detail=detail,
-                        path=f"{queue}?partnership={row['partnership_id']}",
-                        partnership_id=row["partnership_id"],
-                    )
-                )
-        return RuleBatch(specs, last_key, len(rows))
+                add(user_id, row[0], occurrence, row)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 # --- Health check ------------------------------------------------------------------------
@@ -419,28 +409,28 @@ class HealthCheckRule:
             .filter(round_id__in=[r[0] for r in rounds], respondent__isnull=False)
             .values_list("round_id", "respondent_id")
         )
-        specs: list[ReminderSpec] = []
-        for round_id, title, closes_on, partnership_id in rounds:
-            path = reverse(
-                "health_round_answer", kwargs={"workspace_slug": workspace.slug, "pk": round_id}
+        paths = ReminderLinks("health_round_answer", workspace=workspace, ids=("pk",))
+        day = reminder_days()
+
+        def texts(item: tuple[tuple[Any, ...], str]) -> ReminderTexts:
+            (round_id, title, closes_on, partnership_id), organization_name = item
+            return (
+                f"The health check “{title}” {_closes((closes_on - today).days)}",
+                f"Answer for {organization_name} by {day(closes_on)}.",
+                paths(round_id),
+                partnership_id,
             )
-            for user_id, organization_name in people.get(partnership_id, []):
+
+        candidates = Candidates(kind=self.kind, subject_type="health_round", texts=texts)
+        add = candidates.add
+        for row in rounds:
+            round_id = row[0]
+            occurrence = f"health:{round_id}"
+            for user_id, organization_name in people.get(row[3], []):
                 if (round_id, user_id) in answered:
                     continue
-                specs.append(
-                    ReminderSpec(
-                        recipient_id=user_id,
-                        kind=self.kind,
-                        subject_type="health_round",
-                        subject_id=round_id,
-                        occurrence=f"health:{round_id}",
-                        title=(f"The health check “{title}” {_closes((closes_on - today).days)}"),
-                        detail=(f"Answer for {organization_name} by {reminder_day(closes_on)}."),
-                        path=path,
-                        partnership_id=partnership_id,
-                    )
-                )
-        return RuleBatch(specs, last_key, len(rounds))
+                add(user_id, round_id, occurrence, (row, organization_name))
+        return RuleBatch(last_key=last_key, rows_read=len(rounds), candidates=candidates)
 
 
 IMPACT_RULES: tuple[ReminderRule, ...] = (

@@ -4,9 +4,12 @@ case and at most once more per crashed worker.
 
 Rules live in the apps whose objects they remind about and register here from their
 ``AppConfig.ready()`` (this core imports no domain app). A rule reads its table in keyset
-batches and answers ``ReminderSpec`` rows; the engine inserts them with
-``ON CONFLICT DO NOTHING`` on the unique key (recipient, kind, subject, occurrence), so a
-sweep that runs twice -- or two beat processes at once -- changes nothing.
+batches and answers the reminders it wants, keys first (``Candidates``: recipient,
+subject, occurrence, and a function building the texts) or as ``ReminderSpec`` rows. Per
+transaction the engine asks which keys the outbox holds already (one query), builds the
+texts of the others only and inserts them with ``ON CONFLICT DO NOTHING`` on the unique
+key (recipient, kind, subject, occurrence), so a sweep that runs twice -- or two beat
+processes at once -- changes nothing, and a sweep with nothing new formats nothing.
 
 Delivery:
 
@@ -28,12 +31,14 @@ Delivery:
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -83,14 +88,89 @@ class ReminderSpec:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class RuleBatch:
-    """A rule's answer for one keyset batch: the reminders, and the last key read (None
-    when the rule's table is exhausted)."""
+# (title, detail, path, partnership id) of one reminder.
+ReminderTexts = tuple[str, str, str, int | None]
 
-    specs: list[ReminderSpec]
-    last_key: int | None
-    rows_read: int = 0
+
+class Candidates:
+    """The reminders a rule wants from one batch, keys first: ``keys[i]`` is (recipient
+    id, subject id, occurrence) and ``texts(items[i])`` answers its (title, detail, path,
+    partnership id). The engine asks the outbox which keys exist already (one query per
+    transaction) and builds the texts of the new ones only: in the steady state -- every
+    reminder of the day already created -- a rule formats nothing."""
+
+    __slots__ = ("items", "keys", "kind", "subject_type", "texts")
+
+    def __init__(
+        self, *, kind: str, subject_type: str, texts: Callable[[Any], ReminderTexts]
+    ) -> None:
+        self.kind = kind
+        self.subject_type = subject_type
+        self.texts = texts
+        self.keys: list[tuple[int, int, str]] = []
+        self.items: list[Any] = []
+
+    def add(self, recipient_id: int, subject_id: int, occurrence: str, item: Any) -> None:
+        self.keys.append((recipient_id, subject_id, occurrence))
+        self.items.append(item)
+
+    def specs(self, indexes: Iterable[int] | None = None) -> list[ReminderSpec]:
+        """The candidates (those at ``indexes``, else all) as specs, texts built."""
+        kind, subject_type, texts, keys, items = (
+            self.kind,
+            self.subject_type,
+            self.texts,
+            self.keys,
+            self.items,
+        )
+        specs = []
+        for index in range(len(keys)) if indexes is None else indexes:
+            recipient_id, subject_id, occurrence = keys[index]
+            title, detail, path, partnership_id = texts(items[index])
+            specs.append(
+                ReminderSpec(
+                    recipient_id=recipient_id,
+                    kind=kind,
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    occurrence=occurrence,
+                    title=title,
+                    path=path,
+                    partnership_id=partnership_id,
+                    detail=detail,
+                )
+            )
+        return specs
+
+
+class RuleBatch:
+    """A rule's answer for one keyset batch: the reminders -- ``specs``, or
+    ``candidates`` whose texts are built only for reminders not yet in the outbox --
+    and the last key read (None when the rule's table is exhausted)."""
+
+    __slots__ = ("_specs", "candidates", "last_key", "rows_read")
+
+    def __init__(
+        self,
+        specs: list[ReminderSpec] | None = None,
+        last_key: int | None = None,
+        rows_read: int = 0,
+        *,
+        candidates: Candidates | None = None,
+    ) -> None:
+        if specs is not None and candidates is not None:
+            raise ValueError("a rule batch has specs or candidates, not both")
+        self._specs = specs
+        self.candidates = candidates
+        self.last_key = last_key
+        self.rows_read = rows_read
+
+    @property
+    def specs(self) -> list[ReminderSpec]:
+        """Every reminder of the batch with its texts (built on first use)."""
+        if self._specs is None:
+            self._specs = self.candidates.specs() if self.candidates is not None else []
+        return self._specs
 
 
 class ReminderRule(Protocol):
@@ -142,6 +222,21 @@ def reminder_day(day: date) -> str:
     sweep names the same few days on thousands of rows, and Django's ``date_format``
     costs ~40 µs a call -- over half of a rule's time per row before this cache."""
     return _day_text(day, translation.get_language())
+
+
+def reminder_days() -> Callable[[date], str]:
+    """``reminder_day`` for the rows of one batch: the active language looked up once
+    (a lookup costs a few µs, a cached day well under one)."""
+    language = translation.get_language()
+    names: dict[date, str] = {}
+
+    def name(day: date) -> str:
+        text = names.get(day)
+        if text is None:
+            text = names[day] = _day_text(day, language)
+        return text
+
+    return name
 
 
 # A number no id reaches soon (16 digits), standing for an id while a URL is reversed once.
@@ -223,18 +318,18 @@ class SweepStats:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
+# The rows travel as one JSON array of arrays (json.dumps is C; binding nine arrays
+# element by element costs several times more per row in the driver).
 _INSERT_SQL = """
     INSERT INTO partnerhub_reminder
         (workspace_id, created_at, updated_at, recipient_id, kind, subject_type, subject_id,
          occurrence, partnership_id, title, detail, path, state, read_at, email_id)
-    SELECT %s, %s, %s, r.recipient_id, r.kind, r.subject_type, r.subject_id, r.occurrence,
-           r.partnership_id, r.title, r.detail, r.path, %s, NULL, NULL
-      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[],
-                  %s::bigint[], %s::text[], %s::text[], %s::text[])
-        AS r(recipient_id, kind, subject_type, subject_id, occurrence, partnership_id,
-             title, detail, path)
+    SELECT %s, %s, %s, (e->>0)::bigint, e->>1, e->>2, (e->>3)::bigint, left(e->>4, 80),
+           (e->>5)::bigint, left(e->>6, 300), left(e->>7, 300), left(e->>8, 500), %s,
+           NULL, NULL
+      FROM jsonb_array_elements(%s::jsonb) AS e
     ON CONFLICT ON CONSTRAINT reminder_once DO NOTHING
-    RETURNING id
+    RETURNING kind
 """
 
 
@@ -255,51 +350,179 @@ def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: da
             ignore_conflicts=True,
         )
         return reminders.count() - before
-    columns = list(
-        zip(
-            *(
-                (
-                    s.recipient_id,
-                    s.kind,
-                    s.subject_type,
-                    s.subject_id,
-                    s.occurrence[:80],
-                    s.partnership_id,
-                    s.title[:300],
-                    s.detail[:300],
-                    s.path[:500],
-                )
-                for s in specs
-            ),
-            strict=True,
-        )
+    created = _insert_rows(
+        workspace=workspace,
+        rows=[
+            (
+                s.recipient_id,
+                s.kind,
+                s.subject_type,
+                s.subject_id,
+                s.occurrence,
+                s.partnership_id,
+                s.title,
+                s.detail,
+                s.path,
+            )
+            for s in specs
+        ],
+        now=now,
     )
+    return sum(created.values())
+
+
+def _insert_rows(
+    *, workspace: Workspace, rows: list[tuple[Any, ...]], now: datetime
+) -> dict[str, int]:
+    """PostgreSQL: one INSERT of (recipient id, kind, subject type, subject id, occurrence,
+    partnership id, title, detail, path) rows; answers how many were new, by kind."""
+    created: dict[str, int] = {}
+    if not rows:
+        return created
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_SQL, [workspace.pk, now, now, ReminderState.PENDING, *map(list, columns)]
+            _INSERT_SQL,
+            [workspace.pk, now, now, ReminderState.PENDING, json.dumps(rows, ensure_ascii=False)],
         )
-        return len(cursor.fetchall())
+        for (kind,) in cursor.fetchall():
+            created[kind] = created.get(kind, 0) + 1
+    return created
+
+
+# (recipient id, kind, subject type, subject id, occurrence): the outbox's unique key.
+ReminderKey = tuple[int, str, str, int, str]
+
+# The keys are typed columns of a CTE before they meet the table: compared as plain
+# columns (leakproof operators) they may drive the unique key's index under Row-Level
+# Security, where expressions over the JSON could only filter rows already read.
+_PRESENT_SQL = """
+    WITH k AS MATERIALIZED (
+        SELECT (e->>0)::bigint AS recipient_id, e->>1 AS kind, e->>2 AS subject_type,
+               (e->>3)::bigint AS subject_id, left(e->>4, 80) AS occurrence
+          FROM jsonb_array_elements(%s::jsonb) AS e
+    )
+    SELECT r.recipient_id, r.kind, r.subject_type, r.subject_id, r.occurrence
+      FROM k
+      JOIN partnerhub_reminder r
+        ON r.workspace_id = %s AND r.recipient_id = k.recipient_id AND r.kind = k.kind
+       AND r.subject_type = k.subject_type AND r.subject_id = k.subject_id
+       AND r.occurrence = k.occurrence
+"""
+
+
+def reminder_keys_present(*, workspace: Workspace, keys: list[ReminderKey]) -> set[ReminderKey]:
+    """Those of ``keys`` that have a reminder already. One query (lookups on the unique
+    key's index)."""
+    if not keys:
+        return set()
+    if connection.vendor != "postgresql":  # the embedded default (SQLite): small batches
+        wanted = set(keys)
+        candidates = Reminder.objects.for_workspace(workspace).filter(
+            kind__in={key[1] for key in keys},
+            subject_id__in={key[3] for key in keys},
+            recipient_id__in={key[0] for key in keys},
+        )
+        return {
+            row
+            for row in candidates.values_list(
+                "recipient_id", "kind", "subject_type", "subject_id", "occurrence"
+            )
+            if row in wanted
+        }
+    with connection.cursor() as cursor:
+        cursor.execute(_PRESENT_SQL, [json.dumps(keys, ensure_ascii=False), workspace.pk])
+        found: set[ReminderKey] = set(cursor.fetchall())
+    if any(len(key[4]) > 80 for key in keys):  # stored cut to 80: name them as asked
+        return {key for key in keys if (*key[:4], key[4][:80]) in found}
+    return found
+
+
+def reminders_insert_wanted(
+    *,
+    workspace: Workspace,
+    candidates: list[Candidates],
+    specs: list[ReminderSpec],
+    now: datetime,
+) -> dict[str, int]:
+    """Insert ``specs`` and those ``candidates`` not in the outbox yet (their texts built
+    for those only); answers how many reminders were new, by kind. On PostgreSQL one
+    query asks which candidates exist, one inserts the rest."""
+    keys: list[ReminderKey] = []
+    for group in candidates:
+        kind, subject_type = group.kind, group.subject_type
+        keys += [(r, kind, subject_type, s, o) for r, s, o in group.keys]
+    present = reminder_keys_present(workspace=workspace, keys=keys) if keys else set()
+    if connection.vendor != "postgresql":  # the embedded default (SQLite)
+        created: dict[str, int] = {}
+        start = 0
+        for group in candidates:
+            end = start + len(group.keys)
+            new = [i for i, key in enumerate(keys[start:end]) if key not in present]
+            if new:
+                count = reminders_insert(workspace=workspace, specs=group.specs(new), now=now)
+                created[group.kind] = created.get(group.kind, 0) + count
+            start = end
+        by_kind: dict[str, list[ReminderSpec]] = {}
+        for spec in specs:
+            by_kind.setdefault(spec.kind, []).append(spec)
+        for kind, group_specs in by_kind.items():
+            count = reminders_insert(workspace=workspace, specs=group_specs, now=now)
+            created[kind] = created.get(kind, 0) + count
+        return created
+    rows = [
+        (
+            s.recipient_id,
+            s.kind,
+            s.subject_type,
+            s.subject_id,
+            s.occurrence,
+            s.partnership_id,
+            s.title,
+            s.detail,
+            s.path,
+        )
+        for s in specs
+    ]
+    index = 0
+    for group in candidates:
+        texts, items = group.texts, group.items
+        for item in items:
+            key = keys[index]
+            index += 1
+            if key in present:
+                continue
+            title, detail, path, partnership_id = texts(item)
+            rows.append((*key, partnership_id, title, detail, path))
+    return _insert_rows(workspace=workspace, rows=rows, now=now)
 
 
 def reminders_sweep_workspace(
     *, workspace: Workspace, now: datetime | None = None, dry_run: bool = False
 ) -> tuple[SweepStats, list[ReminderSpec]]:
-    """Run every enabled rule over the workspace in keyset batches of ``BATCH_SIZE``, each
-    batch in its own transaction. With ``dry_run`` nothing is written; the specs that
-    would be considered are returned instead (existing reminders included)."""
+    """Run every enabled rule over the workspace in keyset batches of ``BATCH_SIZE`` rows.
+
+    Batches share a transaction until it has read ``BATCH_SIZE`` rows (a batch never
+    spans two): a small workspace is swept in one transaction, a large one in
+    transactions of one to two batches' rows. At the end of each transaction one query
+    asks which of its reminders exist already and one inserts the others. With
+    ``dry_run`` nothing is written; the specs that would be considered are returned
+    instead (existing reminders included)."""
     now = now or timezone.now()
+    today = local_now(workspace, now).date()
     stats = SweepStats()
     preview: list[ReminderSpec] = []
-    with workspace_context(workspace):
-        policy = reminder_policy(workspace=workspace)
-    today = local_now(workspace, now).date()
-    enabled = set(policy.enabled_kinds)
-    for rule in registered_rules():
-        if rule.kind not in enabled:
-            continue
-        after = 0
-        while True:
-            with workspace_context(workspace):
+    todo: deque[tuple[ReminderRule, int]] | None = None  # (rule, last key read)
+    while todo is None or todo:
+        with workspace_context(workspace):
+            if todo is None:
+                policy = reminder_policy(workspace=workspace)
+                enabled = set(policy.enabled_kinds)
+                todo = deque((rule, 0) for rule in registered_rules() if rule.kind in enabled)
+            candidates: list[Candidates] = []
+            specs: list[ReminderSpec] = []
+            read = 0
+            while todo and read < BATCH_SIZE:
+                rule, after = todo[0]
                 batch = rule.collect(
                     workspace=workspace,
                     policy=policy,
@@ -310,15 +533,26 @@ def reminders_sweep_workspace(
                 )
                 stats.batches += 1
                 stats.rows_read += batch.rows_read
+                read += batch.rows_read
                 if dry_run:
                     preview.extend(batch.specs)
                 else:
-                    created = reminders_insert(workspace=workspace, specs=batch.specs, now=now)
-                    stats.created += created
-                    stats.by_kind[rule.kind] = stats.by_kind.get(rule.kind, 0) + created
-            if batch.last_key is None:
-                break
-            after = batch.last_key
+                    stats.by_kind.setdefault(rule.kind, 0)
+                    if batch.candidates is not None:
+                        candidates.append(batch.candidates)
+                    else:
+                        specs.extend(batch.specs)
+                if batch.last_key is None:
+                    todo.popleft()
+                else:
+                    todo[0] = (rule, batch.last_key)
+            if candidates or specs:
+                created = reminders_insert_wanted(
+                    workspace=workspace, candidates=candidates, specs=specs, now=now
+                )
+                for kind, count in created.items():
+                    stats.created += count
+                    stats.by_kind[kind] = stats.by_kind.get(kind, 0) + count
     return stats, preview
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import connection
 
 from partnerhub.views.health import HEARTBEAT_KEY
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="partnerhub.tasks.heartbeat")
@@ -27,34 +31,77 @@ def purge_expired_invitations() -> int:
 
 # --- Reminders ---------------------------------------------------------------------------
 # The beat sends one ``reminders_sweep`` every 5 minutes; it walks the workspaces in id
-# order (keyset) and enqueues one task per workspace. Each workspace task reads its rules'
-# tables in keyset batches of 1,000 rows inside that one task (never a task per row), then
-# batches and sends what is due. Two beats, a repeated sweep or a redelivered task change
-# nothing: the outbox's unique key and the email leases make every step idempotent.
+# order (keyset) and enqueues one ``reminders_sweep_workspaces`` task per group of
+# REMINDER_SWEEP_WORKSPACES_PER_TASK workspaces (a task costs the broker and the worker
+# more than sweeping a small workspace). That task sweeps its workspaces one after the
+# other, each in its own transactions and tenant context: the rules read their tables in
+# keyset batches of 1,000 rows inside the task (never a task per row), then it batches and
+# sends what is due. A workspace that fails is logged and the others go on. Two beats, a
+# repeated sweep or a redelivered task change nothing: the outbox's unique key and the
+# email leases make every step idempotent.
 
 
 @shared_task(name="partnerhub.tasks.reminders_sweep")
 def reminders_sweep() -> int:
+    """Enqueue the sweep of every workspace, in groups; answers how many workspaces."""
+    from django.conf import settings
+
     from partnerhub.models import Workspace
 
+    per_task = max(1, int(settings.REMINDER_SWEEP_WORKSPACES_PER_TASK))
     queued = 0
     after = 0
     while True:
         ids = list(
-            Workspace.objects.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:500]
+            Workspace.objects.filter(id__gt=after)
+            .order_by("id")
+            .values_list("id", flat=True)[: per_task * 20]
         )
         if not ids:
             return queued
-        for workspace_id in ids:
+        for start in range(0, len(ids), per_task):
             # On commit only: called inside a transaction, a rollback enqueues nothing.
-            reminders_sweep_workspace.delay_on_commit(workspace_id)
-            queued += 1
+            reminders_sweep_workspaces.delay_on_commit(ids[start : start + per_task])
+        queued += len(ids)
         after = ids[-1]
+
+
+@shared_task(name="partnerhub.tasks.reminders_sweep_workspaces")
+def reminders_sweep_workspaces(workspace_ids: list[int]) -> dict[str, int]:
+    """Sweep each workspace in turn (``sweep_workspace``); a failure in one is logged and
+    the next goes on. Answers the totals and how many workspaces failed."""
+    from partnerhub.models import Workspace
+
+    totals = {"workspaces": 0, "failed": 0, "rows_read": 0, "created": 0, "attached": 0, "sent": 0}
+    for workspace_id in workspace_ids:
+        try:
+            result = sweep_workspace(int(workspace_id))
+        except Workspace.DoesNotExist:
+            logger.info("reminder sweep: workspace %s no longer exists", workspace_id)
+            continue
+        except Exception:
+            logger.exception("reminder sweep of workspace %s failed", workspace_id)
+            totals["failed"] += 1
+            if not connection.in_atomic_block:
+                # A broken connection is replaced before the next workspace.
+                connection.close_if_unusable_or_obsolete()
+            continue
+        totals["workspaces"] += 1
+        for key, value in result.items():
+            totals[key] += value
+    return totals
 
 
 @shared_task(name="partnerhub.tasks.reminders_sweep_workspace")
 def reminders_sweep_workspace(workspace_id: int) -> dict[str, int]:
-    """Fill the workspace's outbox, attach due reminders to emails, then send."""
+    """One workspace's sweep as a task of its own (what the beat enqueued before the
+    sweep went by groups; kept so that such a message still in the queue is served)."""
+    return sweep_workspace(int(workspace_id))
+
+
+def sweep_workspace(workspace_id: int) -> dict[str, int]:
+    """Fill the workspace's outbox, attach due reminders to emails, then send (each step
+    in its own transactions with the workspace set)."""
     from partnerhub import reminders
     from partnerhub.models import Workspace
 

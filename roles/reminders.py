@@ -20,6 +20,7 @@ people about long-past events.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,12 +43,13 @@ from django.db.models.functions import Coalesce, Mod, TruncDate
 from goals.models import Milestone, MilestoneStatus
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
+    Candidates,
     ReminderLinks,
     ReminderRule,
-    ReminderSpec,
+    ReminderTexts,
     RuleBatch,
     register_reminder_rule,
-    reminder_day,
+    reminder_days,
 )
 from partnerhub.selectors_reminders import coordinator_ids, policy_days
 from partners.models import PartnershipMember
@@ -56,16 +58,10 @@ from roles.models import Raci, RoleAssignment
 LATE_FIRING_DAYS = 7
 SUBJECT = "milestone"
 
-_FIELDS = (
-    "id",
-    "title",
-    "due_date",
-    "status",
-    "partnership_id",
-    "goal__title",
-    "last_update_at",
-    "created_at",
-)
+# The columns each rule reads (S-ref in bench/sweep.py reads the same ones).
+DUE_FIELDS = ("id", "title", "due_date", "partnership_id", "goal__title")
+OVERDUE_FIELDS = ("id", "title", "due_date", "partnership_id")
+STALE_FIELDS = ("id", "title", "partnership_id", "last_update_at", "created_at")
 
 
 # --- When (pure functions of the policy and the day) -------------------------------------
@@ -137,10 +133,13 @@ def milestone_owners(
 ) -> _Owners:
     """The people behind the given letters of each milestone: active partner users of
     the organization (while it is a current member of the partnership) and the person
-    named on the assignment, if they still belong to the workspace. Two queries."""
+    named on the assignment, if they still belong to the workspace. One query on
+    PostgreSQL, two elsewhere."""
     ids, wanted = list(milestone_ids), list(letters)
     if not ids:
         return _Owners({})
+    if connection.vendor == "postgresql":
+        return _owners_sql(workspace=workspace, milestone_ids=ids, letters=wanted)
     current = PartnershipMember.objects.for_workspace(workspace).filter(
         partnership_id=OuterRef("partnership_id"),
         organization_id=OuterRef("organization_id"),
@@ -150,6 +149,7 @@ def milestone_owners(
         RoleAssignment.objects.for_workspace(workspace)
         .filter(milestone_id__in=ids, raci__in=wanted)
         .filter(Exists(current))
+        .order_by()
         .values_list("milestone_id", "raci", "organization_id", "person_id")
     )
     if not assignments:
@@ -158,11 +158,15 @@ def milestone_owners(
     person_ids = {row[3] for row in assignments if row[3] is not None}
     by_organization: dict[int, set[int]] = {}
     present: set[int] = set()
-    for user_id, role, organization_id in Membership.objects.filter(
-        Q(role=Role.PARTNER, organization_id__in=organization_ids) | Q(user_id__in=person_ids),
-        workspace=workspace,
-        user__is_active=True,
-    ).values_list("user_id", "role", "organization_id"):
+    for user_id, role, organization_id in (
+        Membership.objects.filter(
+            Q(role=Role.PARTNER, organization_id__in=organization_ids) | Q(user_id__in=person_ids),
+            workspace=workspace,
+            user__is_active=True,
+        )
+        .order_by()
+        .values_list("user_id", "role", "organization_id")
+    ):
         present.add(user_id)
         if role == Role.PARTNER and organization_id in organization_ids:
             by_organization.setdefault(organization_id, set()).add(user_id)
@@ -172,6 +176,63 @@ def milestone_owners(
         found |= by_organization.get(organization_id, set())
         if person_id is not None and person_id in present:
             found.add(person_id)
+    return _Owners(people)
+
+
+@functools.cache
+def _owners_statement() -> str:
+    assignments = RoleAssignment._meta.db_table
+    members = PartnershipMember._meta.db_table
+    memberships = Membership._meta.db_table
+    users = Membership._meta.get_field("user").related_model._meta.db_table
+    return f"""
+        WITH a AS MATERIALIZED (
+            SELECT a.milestone_id, a.raci, a.organization_id, a.person_id
+              FROM {assignments} a
+             WHERE a.workspace_id = %(workspace)s AND a.milestone_id = ANY(%(ids)s)
+               AND a.raci = ANY(%(letters)s)
+               AND EXISTS (
+                   SELECT 1 FROM {members} pm
+                    WHERE pm.workspace_id = a.workspace_id
+                      AND pm.partnership_id = a.partnership_id
+                      AND pm.organization_id = a.organization_id AND pm.left_on IS NULL)
+        )
+        SELECT a.milestone_id, a.raci, m.user_id
+          FROM a
+          JOIN {memberships} m
+            ON m.workspace_id = %(workspace)s AND m.role = %(partner)s
+           AND m.organization_id = a.organization_id
+          JOIN {users} u ON u.id = m.user_id AND u.is_active
+        UNION ALL
+        SELECT a.milestone_id, a.raci, a.person_id
+          FROM a
+         WHERE a.person_id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM {memberships} m JOIN {users} u ON u.id = m.user_id
+                WHERE m.workspace_id = %(workspace)s AND m.user_id = a.person_id
+                  AND u.is_active)
+    """  # noqa: S608 -- table names from the models; every value is a parameter
+
+
+def _owners_sql(*, workspace: Workspace, milestone_ids: list[int], letters: list[str]) -> _Owners:
+    """``milestone_owners`` in one statement: the assignments (organization still a
+    member), then their organizations' active partner users and the named people who are
+    still active members."""
+    people: dict[tuple[int, str], set[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _owners_statement(),
+            {
+                "workspace": workspace.pk,
+                "ids": milestone_ids,
+                "letters": letters,
+                "partner": Role.PARTNER.value,
+            },
+        )
+        for milestone_id, letter, user_id in cursor.fetchall():
+            found = people.get((milestone_id, letter))
+            if found is None:
+                found = people[(milestone_id, letter)] = set()
+            found.add(user_id)
     return _Owners(people)
 
 
@@ -194,45 +255,18 @@ def _open_milestones(workspace: Workspace):  # type: ignore[no-untyped-def]
     return Milestone.objects.for_workspace(workspace).exclude(status=MilestoneStatus.DONE)
 
 
-def _read(queryset, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:  # type: ignore[no-untyped-def]
-    rows = list(queryset.filter(id__gt=after).order_by("id").values(*_FIELDS)[:limit])
-    last_key = rows[-1]["id"] if len(rows) == limit and rows else None
+def _read(  # type: ignore[no-untyped-def]
+    queryset, fields: tuple[str, ...], *, after: int, limit: int
+) -> tuple[list[tuple[Any, ...]], int | None]:
+    """At most ``limit`` rows (``fields``, the id first) with an id above ``after``."""
+    rows = list(queryset.filter(id__gt=after).order_by("id").values_list(*fields)[:limit])
+    last_key = rows[-1][0] if len(rows) == limit and rows else None
     return rows, last_key
 
 
 def _paths(workspace: Workspace) -> ReminderLinks:
     """Milestone id -> the page where its progress is updated."""
     return ReminderLinks("milestone_update", workspace=workspace, ids=("pk",))
-
-
-def _specs(
-    *,
-    kind: str,
-    recipients: Iterable[int],
-    row: dict[str, Any],
-    occurrence: str,
-    title: str,
-    detail: str,
-    path: str,
-) -> list[ReminderSpec]:
-    return [
-        ReminderSpec(
-            recipient_id=recipient_id,
-            kind=kind,
-            subject_type=SUBJECT,
-            subject_id=row["id"],
-            occurrence=occurrence,
-            title=title,
-            path=path,
-            partnership_id=row["partnership_id"],
-            detail=detail,
-        )
-        for recipient_id in sorted(recipients)
-    ]
-
-
-def _due_detail(row: dict[str, Any]) -> str:
-    return f"Goal “{row['goal__title']}”; due {reminder_day(row['due_date'])}."
 
 
 # --- The rules ---------------------------------------------------------------------------
@@ -263,29 +297,35 @@ class MilestoneDueRule:
             _open_milestones(workspace).filter(
                 due_date__in=[today + timedelta(days=d) for d in windows]
             ),
+            DUE_FIELDS,
             after=after,
             limit=limit,
         )
         owners = milestone_owners(
-            workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
+            workspace=workspace, milestone_ids=[r[0] for r in rows], letters=[Raci.RESPONSIBLE]
         )
-        paths = _paths(workspace)
-        specs: list[ReminderSpec] = []
+        paths, day = _paths(workspace), reminder_days()
+
+        def texts(row: tuple[Any, ...]) -> ReminderTexts:
+            milestone_id, title, due_date, partnership_id, goal_title = row
+            return (
+                f"“{title}” is due {_when((due_date - today).days)}",
+                f"Goal “{goal_title}”; due {day(due_date)}.",
+                paths(milestone_id),
+                partnership_id,
+            )
+
+        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
+        add = candidates.add
         for row in rows:
-            days_left = (row["due_date"] - today).days
-            step = due_step(days_left, thresholds)
+            milestone_id, due_date = row[0], row[2]
+            step = due_step((due_date - today).days, thresholds)
             if step is None:
                 continue
-            specs += _specs(
-                kind=self.kind,
-                recipients=owners.of(row["id"], Raci.RESPONSIBLE),
-                row=row,
-                occurrence=f"due:{row['due_date'].isoformat()}:{step}",
-                title=f"“{row['title']}” is due {_when(days_left)}",
-                detail=_due_detail(row),
-                path=paths(row["id"]),
-            )
-        return RuleBatch(specs, last_key, len(rows))
+            occurrence = f"due:{due_date.isoformat()}:{step}"
+            for recipient_id in sorted(owners.of(milestone_id, Raci.RESPONSIBLE)):
+                add(recipient_id, milestone_id, occurrence, row)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 class MilestoneOverdueRule:
@@ -326,46 +366,52 @@ class MilestoneOverdueRule:
             )
         elif repeat <= 0:
             queryset = queryset.filter(due_date__gte=today - timedelta(days=LATE_FIRING_DAYS))
-        rows, last_key = _read(queryset, after=after, limit=limit)
+        rows, last_key = _read(queryset, OVERDUE_FIELDS, after=after, limit=limit)
 
-        steps: dict[int, tuple[int, int, bool]] = {}
-        for row in rows:
-            days_overdue = (today - row["due_date"]).days
-            step = overdue_step(days_overdue, repeat)
+        steps: dict[int, tuple[int, bool]] = {}
+        for milestone_id, _, due_date, _ in rows:
+            step = overdue_step((today - due_date).days, repeat)
             if step is not None:
-                steps[row["id"]] = (days_overdue, step[0], step[1] >= escalate)
-        escalating = any(escalated for _, _, escalated in steps.values())
+                steps[milestone_id] = (step[0], step[1] >= escalate)
+        escalating = any(escalated for _, escalated in steps.values())
         owners = milestone_owners(
             workspace=workspace,
             milestone_ids=list(steps),
             letters=[Raci.RESPONSIBLE, Raci.ACCOUNTABLE] if escalating else [Raci.RESPONSIBLE],
         )
-        coordinators = coordinator_ids(workspace=workspace) if escalating else []
-        paths = _paths(workspace)
-        specs: list[ReminderSpec] = []
-        for row in rows:
-            if row["id"] not in steps:
-                continue
-            days_overdue, n, escalated = steps[row["id"]]
-            recipients = owners.of(row["id"], Raci.RESPONSIBLE)
-            detail = f"Due {reminder_day(row['due_date'])}. Post an update or mark it done."
-            if escalated:
-                recipients |= owners.of(row["id"], Raci.ACCOUNTABLE) | set(coordinators)
-                detail = (
-                    f"Due {reminder_day(row['due_date'])}, with no update since. "
-                    "Sent to the Responsible and Accountable organizations and the "
-                    "coordinators."
-                )
-            specs += _specs(
-                kind=self.kind,
-                recipients=recipients,
-                row=row,
-                occurrence=f"overdue:{row['due_date'].isoformat()}:{n}",
-                title=f"“{row['title']}” is {_plural_days(days_overdue)} overdue",
-                detail=detail,
-                path=paths(row["id"]),
+        coordinators = set(coordinator_ids(workspace=workspace)) if escalating else set()
+        paths, day = _paths(workspace), reminder_days()
+
+        def texts(item: tuple[tuple[Any, ...], bool]) -> ReminderTexts:
+            (milestone_id, title, due_date, partnership_id), escalated = item
+            detail = (
+                f"Due {day(due_date)}, with no update since. Sent to the Responsible and "
+                "Accountable organizations and the coordinators."
+                if escalated
+                else f"Due {day(due_date)}. Post an update or mark it done."
             )
-        return RuleBatch(specs, last_key, len(rows))
+            return (
+                f"“{title}” is {_plural_days((today - due_date).days)} overdue",
+                detail,
+                paths(milestone_id),
+                partnership_id,
+            )
+
+        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
+        add = candidates.add
+        for row in rows:
+            milestone_id = row[0]
+            if milestone_id not in steps:
+                continue
+            n, escalated = steps[milestone_id]
+            recipients = owners.of(milestone_id, Raci.RESPONSIBLE)
+            if escalated:
+                recipients |= owners.of(milestone_id, Raci.ACCOUNTABLE) | coordinators
+            occurrence = f"overdue:{row[2].isoformat()}:{n}"
+            item = (row, escalated)
+            for recipient_id in sorted(recipients):
+                add(recipient_id, milestone_id, occurrence, item)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 class MilestoneStaleRule:
@@ -399,31 +445,37 @@ class MilestoneStaleRule:
                 last_day__gt=today - timedelta(days=stale + LATE_FIRING_DAYS),
             )
         )
-        rows, last_key = _read(queryset, after=after, limit=limit)
+        rows, last_key = _read(queryset, STALE_FIELDS, after=after, limit=limit)
         owners = milestone_owners(
-            workspace=workspace, milestone_ids=[r["id"] for r in rows], letters=[Raci.RESPONSIBLE]
+            workspace=workspace, milestone_ids=[r[0] for r in rows], letters=[Raci.RESPONSIBLE]
         )
         zone = _zone(workspace)
-        paths = _paths(workspace)
-        specs: list[ReminderSpec] = []
-        for row in rows:
-            updated = row["last_update_at"]
-            last_day = (updated or row["created_at"]).astimezone(zone).date()
+        paths, day = _paths(workspace), reminder_days()
+
+        def texts(item: tuple[tuple[Any, ...], date]) -> ReminderTexts:
+            (milestone_id, title, partnership_id, updated, _), last_day = item
             since = (
-                f"Last update on {reminder_day(last_day)}."
+                f"Last update on {day(last_day)}."
                 if updated
-                else f"No update since it was added on {reminder_day(last_day)}."
+                else f"No update since it was added on {day(last_day)}."
             )
-            specs += _specs(
-                kind=self.kind,
-                recipients=owners.of(row["id"], Raci.RESPONSIBLE),
-                row=row,
-                occurrence=f"stale:{last_day.isoformat()}",
-                title=f"“{row['title']}” has had no update for {(today - last_day).days} days",
-                detail=f"{since} Say where it stands.",
-                path=paths(row["id"]),
+            return (
+                f"“{title}” has had no update for {(today - last_day).days} days",
+                f"{since} Say where it stands.",
+                paths(milestone_id),
+                partnership_id,
             )
-        return RuleBatch(specs, last_key, len(rows))
+
+        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
+        add = candidates.add
+        for row in rows:
+            milestone_id, updated, created = row[0], row[3], row[4]
+            last_day = (updated or created).astimezone(zone).date()
+            occurrence = f"stale:{last_day.isoformat()}"
+            item = (row, last_day)
+            for recipient_id in sorted(owners.of(milestone_id, Raci.RESPONSIBLE)):
+                add(recipient_id, milestone_id, occurrence, item)
+        return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
 MILESTONE_RULES: tuple[ReminderRule, ...] = (

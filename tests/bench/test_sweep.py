@@ -1,6 +1,6 @@
 """``bench_sweep`` measures the sweep the worker runs: its rows are the rules' candidate
-rows, S-ref reads exactly those rows, one task per workspace, and nothing it wrote
-stays unless --commit."""
+rows, S-ref reads exactly those rows, one task per group of workspaces, and nothing it
+wrote stays unless --commit."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def _outbox() -> tuple[int, int]:
     return reminders, emails
 
 
-def test_bench_sweep_counts_the_rules_rows_and_one_task_per_workspace(cast_a, cast_b):
+def test_bench_sweep_counts_the_rules_rows_and_one_task_per_group(cast_a, cast_b, settings):
     expected = _world(cast_a, cast_b)
     result = _bench_sweep("--repeat", "2")
     rows = sum(expected.values())
@@ -100,16 +100,29 @@ def test_bench_sweep_counts_the_rules_rows_and_one_task_per_workspace(cast_a, ca
     assert result["sweep"]["rows"] == rows
     assert result["s_ref"]["rows"] == result["sweep_again"]["rows"] == rows
     assert {k: v for k, v in result["s_ref"]["by_rule"].items() if v} == expected
-    assert result["tasks"] == {"fan_out": 2, "follow_up": 0, "total": 2}
+    # Both workspaces in one sweep task (25 a task by default).
+    assert result["tasks"] == {
+        "workspaces_per_task": 25,
+        "fan_out": 1,
+        "follow_up": 0,
+        "total": 1,
+    }
     created = result["sweep"]["reminders_created"]
     assert len(created) == 2 and created[0] == created[1] > 0  # each run did the same work
     assert result["worker"]["emails_due"] > 0 and result["worker"]["emails_sent"] is None
     assert result["memory"]["peak_bytes"] > 0 and result["memory"]["retained_bytes"] is not None
     assert result["sweep"]["rows_per_s"] > 0 and result["s_ref"]["rows_per_s"] > 0
-    assert result["goals"]["tasks_per_1000_rows"] == round(2 * 1000 / rows, 3)
+    assert result["goals"]["tasks_per_1000_rows"] == round(1 * 1000 / rows, 3)
     # Every milestone, figure, period and round of both workspaces.
     assert result["sweep"]["table_rows"] == 3 + 3 + 1 + 8 + 8 > rows
     assert _outbox() == (0, 0)  # rolled back
+
+    # A task per workspace: the same rows and reminders, two tasks.
+    settings.REMINDER_SWEEP_WORKSPACES_PER_TASK = 1
+    single = _bench_sweep("--repeat", "1", "--no-memory")
+    assert single["tasks"]["fan_out"] == single["tasks"]["total"] == 2
+    assert single["workspaces"] == 2 and single["sweep"]["rows"] == rows
+    assert single["sweep"]["reminders_created"] == created[:1]
 
 
 def test_bench_sweep_commit_keeps_the_reminders(cast_a, cast_b):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import json
 import decimal
+import json
 import uuid
 from collections import OrderedDict
 

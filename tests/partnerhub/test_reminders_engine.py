@@ -237,6 +237,103 @@ def test_batching_costs_the_same_queries_for_3_or_40_people(django_assert_num_qu
     assert batch("few", 3) == batch("many", 40) == 15
 
 
+class CandidateRule:
+    """Like the apps' rules: keys first, texts built by the engine for new ones only
+    (counted in ``texts_built``). One reminder per member, and a second one whose
+    occurrence is longer than the column (stored cut to 80 characters)."""
+
+    kind = TEST_KIND
+
+    def __init__(self) -> None:
+        self.texts_built = 0
+
+    def collect(self, *, workspace, policy, now, today, after, limit):
+        rows = list(
+            Membership.objects.filter(workspace=workspace, id__gt=after)
+            .order_by("id")
+            .values_list("id", "user_id")[:limit]
+        )
+
+        def texts(membership_id):
+            self.texts_built += 1
+            return (f"Check item {membership_id}", "Details", "/somewhere/", None)
+
+        candidates = reminders.Candidates(kind=self.kind, subject_type="membership", texts=texts)
+        for membership_id, user_id in rows:
+            candidates.add(user_id, membership_id, "short", membership_id)
+            candidates.add(user_id, membership_id, "x" * 90, membership_id)
+        last_key = rows[-1][0] if len(rows) == limit else None
+        return reminders.RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
+
+
+@pytest.fixture
+def candidate_rule(monkeypatch) -> Iterator[CandidateRule]:
+    monkeypatch.setattr(reminders, "_rules", [])
+    rule = CandidateRule()
+    register_reminder_rule(rule)
+    yield rule
+    unregister_reminder_rule(rule)
+
+
+@pytest.mark.django_db
+def test_a_steady_sweep_builds_no_texts_and_costs_constant_queries(
+    candidate_rule, django_assert_num_queries
+):
+    def sweep(slug: str, people: int) -> Workspace:
+        workspace = make_workspace(slug)
+        add_people(workspace, people)
+        # One transaction: savepoint, tenant setting, policy, the rule's rows, which
+        # reminders exist, the insert, release.
+        with django_assert_num_queries(7):
+            stats, _ = reminders_sweep_workspace(workspace=workspace)
+        assert (stats.rows_read, stats.created, stats.by_kind) == (
+            people,
+            2 * people,
+            {TEST_KIND: 2 * people},
+        )
+        return workspace
+
+    few, many = sweep("cand-few", 2), sweep("cand-many", 30)
+    assert candidate_rule.texts_built == 2 * (2 + 30)
+    long_ones = [r for r in _reminders(many) if r.occurrence != "short"]
+    assert {r.occurrence for r in long_ones} == {"x" * 80} and len(long_ones) == 30
+    assert {r.title for r in long_ones} >= {"Check item " + str(long_ones[0].subject_id)}
+
+    # Everything is in the outbox: no text is built, nothing inserted (no INSERT query).
+    for workspace, people in ((few, 2), (many, 30)):
+        with django_assert_num_queries(6):
+            stats, _ = reminders_sweep_workspace(workspace=workspace)
+        assert (stats.rows_read, stats.created) == (people, 0)
+    assert candidate_rule.texts_built == 2 * (2 + 30)
+    assert len(_reminders(many)) == 60
+
+    # A dry run lists every reminder with its texts, existing or not.
+    _, preview = reminders_sweep_workspace(workspace=few, dry_run=True)
+    assert [(spec.occurrence, spec.title) for spec in preview][:2] == [
+        ("short", f"Check item {preview[0].subject_id}"),
+        ("x" * 90, f"Check item {preview[0].subject_id}"),
+    ]
+
+
+@pytest.mark.django_db
+def test_batches_share_a_transaction_up_to_the_batch_size(candidate_rule, monkeypatch):
+    monkeypatch.setattr(reminders, "BATCH_SIZE", 4)
+    workspace = make_workspace("rounds")
+    add_people(workspace, 10)
+    transactions = []
+    real_context = reminders.workspace_context
+
+    def counting_context(workspace):
+        transactions.append(workspace)
+        return real_context(workspace)
+
+    monkeypatch.setattr(reminders, "workspace_context", counting_context)
+    stats, _ = reminders_sweep_workspace(workspace=workspace)
+    # Keyset batches of 4, 4, 2 rows; a transaction ends once it has read 4 rows.
+    assert (stats.batches, stats.rows_read, stats.created) == (3, 10, 20)
+    assert len(transactions) == 3
+
+
 # --- Batching by cadence and timezone -----------------------------------------------------
 
 # 2026-03-10 is a Tuesday; New York is on daylight time (UTC-4) since 8 March.
@@ -560,15 +657,17 @@ def published(monkeypatch) -> list[tuple[str, tuple]]:
 
 @pytest.mark.django_db
 def test_a_transaction_that_rolls_back_enqueues_nothing(
-    published, django_capture_on_commit_callbacks
+    published, django_capture_on_commit_callbacks, settings
 ):
+    settings.REMINDER_SWEEP_WORKSPACES_PER_TASK = 2
     workspaces = [make_workspace(f"enqueue{i}") for i in range(3)]
+    ids = sorted(w.pk for w in Workspace.objects.all())
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         suppress(Rollback),
         transaction.atomic(),
     ):
-        assert tasks.reminders_sweep() == 3
+        assert tasks.reminders_sweep() == len(ids) >= 3
         raise Rollback
     assert callbacks == []
     assert published == []
@@ -576,10 +675,61 @@ def test_a_transaction_that_rolls_back_enqueues_nothing(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         tasks.reminders_sweep()
         assert published == []  # not before the commit
-    # One task per workspace (never one per row), after the commit.
-    assert sorted(published) == sorted(
-        ("partnerhub.tasks.reminders_sweep_workspace", (w.pk,)) for w in workspaces
+    # One task per group of two workspaces (never one per row), after the commit; every
+    # workspace in exactly one of them, in id order.
+    assert [name for name, _ in published] == ["partnerhub.tasks.reminders_sweep_workspaces"] * (
+        (len(ids) + 1) // 2
     )
+    assert [group for _, (group,) in published] == [
+        ids[start : start + 2] for start in range(0, len(ids), 2)
+    ]
+    assert {w.pk for w in workspaces} <= set(ids)
+
+
+@pytest.mark.django_db
+def test_the_sweep_enqueues_one_task_per_group_of_workspaces(
+    published, django_capture_on_commit_callbacks, settings
+):
+    for index in range(5):
+        make_workspace(f"group{index}")
+    ids = sorted(Workspace.objects.values_list("id", flat=True))
+    for per_task in (25, 2, 1):
+        settings.REMINDER_SWEEP_WORKSPACES_PER_TASK = per_task
+        published.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.reminders_sweep() == len(ids)
+        groups = [group for _, (group,) in published]
+        assert len(groups) == -(-len(ids) // per_task)  # ceil
+        assert all(len(group) <= per_task for group in groups)
+        assert [pk for group in groups for pk in group] == ids  # none skipped, none twice
+
+
+@pytest.mark.django_db
+def test_a_sweep_task_sweeps_each_of_its_workspaces_and_survives_a_failing_one(
+    rule, monkeypatch, caplog
+):
+    first, broken, last = (make_workspace(f"turn{i}") for i in range(3))
+    for workspace in (first, broken, last):
+        add_people(workspace, 3)
+    real_sweep = reminders.reminders_sweep_workspace
+
+    def sweep_or_fail(*, workspace, **kwargs):
+        if workspace.pk == broken.pk:
+            raise RuntimeError("the database went away")
+        return real_sweep(workspace=workspace, **kwargs)
+
+    monkeypatch.setattr(reminders, "reminders_sweep_workspace", sweep_or_fail)
+    ids = [first.pk, broken.pk, last.pk, 10**12]  # the last one was deleted meanwhile
+    totals = tasks.reminders_sweep_workspaces(ids)
+    assert totals["workspaces"] == 2 and totals["failed"] == 1
+    assert totals["rows_read"] == 6 and totals["created"] == 12
+    assert len(_reminders(first)) == len(_reminders(last)) == 6
+    assert _reminders(broken) == []
+    assert f"reminder sweep of workspace {broken.pk} failed" in caplog.text
+    # Delivered again (a worker died after the task ran): nothing new, nothing twice.
+    again = tasks.reminders_sweep_workspaces(ids)
+    assert (again["workspaces"], again["created"], again["failed"]) == (2, 0, 1)
+    assert len(_reminders(first)) == len(_reminders(last)) == 6
 
 
 @pytest.mark.django_db

@@ -555,14 +555,17 @@ def count_queries(rule, cast: Cast, day: date) -> int:  # type: ignore[no-untype
 @pytest.mark.parametrize(
     ("rule", "day", "expected"),
     [
-        # milestones, their R assignments, the R organizations' people
-        (MilestoneDueRule(), DUE - timedelta(days=7), 3),
-        # milestones, R and A assignments, their people, the coordinators
-        (MilestoneOverdueRule(), DUE + timedelta(days=15), 4),
+        # milestones, their R assignments with their people (on PostgreSQL one statement,
+        # elsewhere the assignments, then the organizations' people)
+        (MilestoneDueRule(), DUE - timedelta(days=7), 2),
+        # milestones, R and A assignments with their people, the coordinators
+        (MilestoneOverdueRule(), DUE + timedelta(days=15), 3),
     ],
 )
 def test_a_batch_costs_a_constant_number_of_queries(cast_a, cast_b, rule, day, expected):
     build(cast_a)
     five_milestones(cast_b)
+    if connection.vendor != "postgresql":
+        expected += 1
     assert count_queries(rule, cast_a, day) == expected
     assert count_queries(rule, cast_b, day) == expected

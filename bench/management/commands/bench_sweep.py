@@ -77,7 +77,8 @@ class Command(BaseCommand):
             f" sender {worker['send_seconds']:.3f} s), reminders created "
             f"{sweep['reminders_created']}, emails due {worker['emails_due']}, "
             f"sent {worker['emails_sent']}",
-            f"tasks           {tasks['total']} ({tasks['fan_out']} fan-out + "
+            f"tasks           {tasks['total']} ({tasks['fan_out']} sweep tasks of up to "
+            f"{tasks['workspaces_per_task']} workspaces + "
             f"{tasks['follow_up']} follow-up), {goals['tasks_per_1000_rows']} per 1,000 rows "
             f"read, {goals['tasks_per_1000_table_rows']} per 1,000 rows of the swept tables "
             f"({sweep['table_rows']:,})",

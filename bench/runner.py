@@ -564,7 +564,11 @@ def seed(env: dict[str, str], scale: str, *, force: bool) -> None:
 
 def sweep(env: dict[str, str]) -> dict[str, Any]:
     done = manage(env, "bench_sweep", "--json", timeout=1800, capture=True)
-    return parse_json_output(done.stdout, "manage.py bench_sweep --json")
+    result = parse_json_output(done.stdout, "manage.py bench_sweep --json")
+    # The sweep's peak memory as a worker sees it: a fresh process running one pass.
+    done = manage(env, "bench_sweep", "--rss-only", timeout=1800, capture=True)
+    result["memory_rss"] = parse_json_output(done.stdout, "manage.py bench_sweep --rss-only")
+    return result
 
 
 def prepare_database(scale: str) -> tuple[database.BenchDatabase, str]:

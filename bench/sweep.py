@@ -431,6 +431,35 @@ def measure_sweep(
     return result
 
 
+def _status_kib(field_name: str) -> int | None:
+    """A ``/proc/self/status`` figure in KiB (VmRSS, VmHWM), None off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field_name}:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def measure_rss(*, today: date = ANCHOR_DATE, send: bool = False) -> dict[str, Any]:
+    """One worker pass in this (fresh) process, rolled back, and the process's resident
+    memory: at the start and its high-water mark (VmHWM) after the pass -- what a worker
+    running the sweep needs, interpreter and Django included. Nothing else runs in the
+    process (no repeats, no S-ref, no tracemalloc), so the peak is the sweep's."""
+    start = _status_kib("VmRSS")
+    with _transaction(keep=False):
+        done = worker_pass(now=anchor_now(today), send=send)
+    peak = _status_kib("VmHWM")
+    return {
+        "method": "RSS high-water mark (VmHWM) of a fresh process running one worker pass",
+        "rows": done.rows,
+        "start_bytes": None if start is None else start * 1024,
+        "peak_bytes": None if peak is None else peak * 1024,
+    }
+
+
 def _measure(*, today: date, repeat: int, commit: bool, memory: bool, send: bool) -> dict[str, Any]:
     now = anchor_now(today)
     runs: list[SweepPass] = []

@@ -125,6 +125,16 @@ def test_bench_sweep_counts_the_rules_rows_and_one_task_per_group(cast_a, cast_b
     assert single["sweep"]["reminders_created"] == created[:1]
 
 
+def test_bench_sweep_rss_only_runs_one_pass_and_reports_the_peak(cast_a, cast_b):
+    expected = _world(cast_a, cast_b)
+    out = io.StringIO()
+    call_command("bench_sweep", "--rss-only", "--today", TODAY.isoformat(), stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["rows"] == sum(expected.values())
+    assert result["peak_bytes"] >= result["start_bytes"] > 0
+    assert _outbox() == (0, 0)  # rolled back
+
+
 def test_bench_sweep_commit_keeps_the_reminders(cast_a, cast_b):
     _world(cast_a, cast_b)
     result = _bench_sweep("--repeat", "1", "--no-memory", "--commit", "--send")

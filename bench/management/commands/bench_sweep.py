@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bench.scale import ANCHOR_DATE
-from bench.sweep import measure_sweep
+from bench.sweep import measure_rss, measure_sweep
 
 
 class Command(BaseCommand):
@@ -43,12 +43,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
         parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+        parser.add_argument(
+            "--rss-only",
+            action="store_true",
+            help="only one worker pass and this process's peak resident memory (run it in a "
+            "fresh process: the peak is the sweep's); JSON on stdout",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["repeat"] < 1:
             raise CommandError("--repeat must be at least 1.")
         if options["batch_size"] is not None and options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if options["rss_only"]:
+            self.stdout.write(json.dumps(measure_rss(today=options["today"]), indent=2))
+            return
         result = measure_sweep(
             today=options["today"],
             repeat=options["repeat"],

@@ -11,7 +11,7 @@ from typing import Any
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +25,7 @@ from impact.serializers_health import (
 )
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, etag_for, etag_matches
 from partnerhub.api.filters import IdFilter
-from partnerhub.api.renderers import CSVRenderer
+from partnerhub.api.renderers import CSVRenderer, FastJSONRenderer
 from partnerhub.permissions import Action
 from partners.api.partnerships import (
     CSV_NOTE,
@@ -81,8 +81,8 @@ class HealthRoundViewSet(ETagRetrieveMixin, mixins.ListModelMixin, WorkspaceView
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "list":
-            return [JSONRenderer(), CSVRenderer()]
-        return [JSONRenderer()]
+            return [FastJSONRenderer(), CSVRenderer()]
+        return [FastJSONRenderer()]
 
     def workspace_queryset(self) -> Any:
         return health_round_list(

@@ -9,12 +9,13 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from impact.iati import CONTENT_TYPE, iati_filename, partnership_iati_xml, workspace_iati_xml
 from partnerhub.api.base import WorkspaceAPIMixin
+from partnerhub.api.renderers import FastJSONRenderer
 
 
 class IatiXmlRenderer(BaseRenderer):
@@ -28,7 +29,7 @@ class IatiXmlRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
         if isinstance(data, bytes):
             return data
-        return JSONRenderer().render(data, accepted_media_type, renderer_context)
+        return FastJSONRenderer().render(data, accepted_media_type, renderer_context)
 
 
 _XML_RESPONSE: dict[Any, OpenApiResponse] = {
@@ -49,7 +50,7 @@ def _xml(content: bytes, filename: str) -> HttpResponse:
 
 
 class WorkspaceIatiAPIView(WorkspaceAPIMixin, APIView):
-    renderer_classes = [JSONRenderer, IatiXmlRenderer]
+    renderer_classes = [FastJSONRenderer, IatiXmlRenderer]
 
     @extend_schema(
         summary="IATI activity XML of every visible partnership",
@@ -64,7 +65,7 @@ class WorkspaceIatiAPIView(WorkspaceAPIMixin, APIView):
 
 
 class PartnershipIatiAPIView(WorkspaceAPIMixin, APIView):
-    renderer_classes = [JSONRenderer, IatiXmlRenderer]
+    renderer_classes = [FastJSONRenderer, IatiXmlRenderer]
 
     @extend_schema(
         summary="IATI activity XML of one partnership",

@@ -35,7 +35,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -67,7 +67,7 @@ from partnerhub.api.base import (
     etag_matches,
     if_match_passes,
 )
-from partnerhub.api.renderers import CSVRenderer
+from partnerhub.api.renderers import CSVRenderer, FastJSONRenderer
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
 from partners.api.partnerships import CSV_NOTE, FORMAT, IF_NONE_MATCH, WORKSPACE_SLUG
@@ -162,8 +162,8 @@ class ImpactAPIMixin:
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "list":
-            return [JSONRenderer(), CSVRenderer()]
-        return [JSONRenderer()]
+            return [FastJSONRenderer(), CSVRenderer()]
+        return [FastJSONRenderer()]
 
     def visible_indicator(self, pk: Any) -> Indicator:
         return self.get_object_or_404(  # type: ignore[attr-defined,no-any-return]

@@ -14,12 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet
 from partnerhub.api.filters import IdFilter
+from partnerhub.api.renderers import FastJSONRenderer
 from partners.api.partnerships import (
     CSV_NOTE,
     DOCUMENT_ID,
@@ -59,7 +60,7 @@ class FileRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
-        return JSONRenderer().render(data, "application/json", renderer_context)
+        return FastJSONRenderer().render(data, "application/json", renderer_context)
 
 
 @extend_schema_view(
@@ -107,7 +108,7 @@ class DocumentViewSet(
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "download":
-            return [JSONRenderer(), FileRenderer()]
+            return [FastJSONRenderer(), FileRenderer()]
         return super().get_renderers()
 
     def workspace_queryset(self) -> Any:

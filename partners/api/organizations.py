@@ -14,12 +14,12 @@ import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, acting_user, etag_for
-from partnerhub.api.renderers import CSVRenderer
+from partnerhub.api.renderers import CSVRenderer, FastJSONRenderer
 from partnerhub.permissions import Action
 from partners.api.serializers_organizations import (
     OrganizationDetailSerializer,
@@ -170,8 +170,8 @@ class OrganizationViewSet(ETagRetrieveMixin, mixins.ListModelMixin, WorkspaceVie
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "list":
-            return [JSONRenderer(), CSVRenderer()]
-        return [JSONRenderer()]
+            return [FastJSONRenderer(), CSVRenderer()]
+        return [FastJSONRenderer()]
 
     def get_serializer_class(self) -> type:
         if self.action == "list":

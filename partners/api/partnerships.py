@@ -18,13 +18,13 @@ import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import ETagRetrieveMixin, WorkspaceViewSet, acting_user, etag_for
 from partnerhub.api.filters import IdFilter
-from partnerhub.api.renderers import CSVRenderer
+from partnerhub.api.renderers import CSVRenderer, FastJSONRenderer
 from partnerhub.models import ApiKey, User
 from partnerhub.permissions import Action
 from partners.api.serializers_partnerships import (
@@ -118,8 +118,8 @@ class PartnershipAPIMixin:
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "list":
-            return [JSONRenderer(), CSVRenderer()]
-        return [JSONRenderer()]
+            return [FastJSONRenderer(), CSVRenderer()]
+        return [FastJSONRenderer()]
 
 
 def validated_input(

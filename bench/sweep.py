@@ -28,10 +28,12 @@ Peak memory: ``tracemalloc`` in one more worker pass, apart from the timed repea
 of workspaces, one after the other) over what the process held when the task started (a
 worker runs one task at a time), and what the pass left allocated at its end (bounded
 caches filling -- psycopg's query cache, the reminder texts' day cache -- or a leak).
-tracemalloc rather than the RSS high-water mark of a fresh process: the interpreter and
-Django's baseline (tens of MB, the same at both scales) would hide any growth in the
-ratio small/full, and RSS never shrinks after a peak. It does not see memory allocated
-in C by libpq (result buffers, bounded by the batch size). A task's peak is bounded by
+Beside it, ``measure_rss`` (``bench_sweep --rss-only``, run by the suite in a fresh
+process) gives the RSS high-water mark of one worker pass: what a worker needs, and
+what the suite's memory goal compares between scales. The interpreter and Django's
+baseline (tens of MB, the same at both scales) are in it, which is why the traced figure
+is shown too: it would show growth that RSS dilutes. tracemalloc does not see memory
+allocated in C by libpq (result buffers, bounded by the batch size). A task's peak is bounded by
 the rules' batch size (``BATCH_SIZE`` rows, ``--batch-size``; one workspace's sweep
 writes per transaction of at most about twice that), so it grows with the data set
 until the batches fill.

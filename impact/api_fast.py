@@ -1,11 +1,11 @@
 """The figures list's representation, built from plain rows.
 
 ``measurement_values`` turns the list's queryset into plain rows (``.values()``): each
-figure with its period and organization joined in and, on PostgreSQL, its date-times
-already as the API's ISO 8601 text. ``measurement_rows_data`` turns a page of them into
-exactly what ``MeasurementSerializer(many=True)`` gives for the same figures, reading the
-people and API keys named on the page (one query, none when there are none) and the
-breakdowns (one query, none for an empty page). The serializer remains the response's
+figure's own columns (no join) and, on PostgreSQL, its date-times already as the API's
+ISO 8601 text. ``measurement_rows_data`` turns a page of them into exactly what
+``MeasurementSerializer(many=True)`` gives for the same figures, reading the periods,
+organizations, people and API keys named on the page (one query) and the breakdowns (one
+query; neither for an empty page). The serializer remains the response's
 description (OpenAPI, details, CSV headers); tests compare both outputs.
 
 Why not one query joining everything: PostgreSQL spends several times longer planning a
@@ -73,7 +73,7 @@ def measurement_values(queryset: QuerySet, *, raw_datetimes: bool = False) -> Qu
 
 
 # The page's breakdowns in the order a figure's ``breakdown`` relation gives them
-# (MeasurementBreakdown.Meta.ordering), and the people and API keys the page names: plain
+# (MeasurementBreakdown.Meta.ordering), and what the page names by id: plain
 # SQL, as these run on every page and the ORM's query building would cost more than the
 # queries. Row-Level Security applies to them as to any query; the workspace is explicit.
 BREAKDOWNS_SQL = """

@@ -15,8 +15,8 @@ names the version it was written against: ``If-Match`` with the ETag (412 when s
 neither it is a 428. The review and submit actions take the same preconditions, which
 are optional there. Lists read a page as plain rows, turned into MeasurementSerializer's
 representation by ``impact.api_fast`` (the busiest read of the API, and of a full export,
-without a serializer per row): the figures with their period and organization in one
-query, the people and API keys they name in one more, their breakdowns in one more,
+without a serializer per row): the figures alone in one query, the periods,
+organizations, people and API keys they name in one more, their breakdowns in one more,
 whatever the number of rows.
 """
 
@@ -186,8 +186,8 @@ class MeasurementViewSet(
         return measurements_visible_to(workspace=self.workspace, access=self.access)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Queries: the page with its periods and organizations (1); the people and API keys
-        # it names (1, none if none); its breakdowns (1, none for an empty page).
+        # Queries: the page's figures (1); the periods, organizations, people and API keys
+        # they name (1) and their breakdowns (1), neither for an empty page.
         rows = measurement_values(
             self.filter_queryset(self.get_queryset()),
             raw_datetimes=cursor_reads_datetimes(request),

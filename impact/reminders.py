@@ -31,10 +31,10 @@ from django.urls import reverse
 from impact.models import HealthCheckResponse, HealthCheckRound, Measurement, MeasurementStatus
 from impact.selectors_health import answering_roles
 from impact.selectors_missing import owed_from_sql, owed_params
+from partnerhub.links import RowLinks
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
     Candidates,
-    ReminderLinks,
     ReminderRule,
     ReminderTexts,
     RuleBatch,
@@ -92,11 +92,9 @@ def _period(start: date, end: date, day: Callable[[date], str] = reminder_day) -
     return f"{day(start)} to {day(end)}"
 
 
-def _report_paths(workspace: Workspace) -> ReminderLinks:
+def _report_paths(workspace: Workspace) -> RowLinks:
     """(indicator id, period id) -> the page where the figure is reported."""
-    return ReminderLinks(
-        "measurement_report", workspace=workspace, ids=("indicator_pk", "period_pk")
-    )
+    return RowLinks("measurement_report", workspace=workspace, ids=("indicator_pk", "period_pk"))
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -409,7 +407,7 @@ class HealthCheckRule:
             .filter(round_id__in=[r[0] for r in rounds], respondent__isnull=False)
             .values_list("round_id", "respondent_id")
         )
-        paths = ReminderLinks("health_round_answer", workspace=workspace, ids=("pk",))
+        paths = RowLinks("health_round_answer", workspace=workspace, ids=("pk",))
         day = reminder_days()
 
         def texts(item: tuple[tuple[Any, ...], str]) -> ReminderTexts:

@@ -41,6 +41,7 @@ from impact.selectors_dashboard import (
 )
 from impact.selectors_missing import OwedKey, missing_board, reporting_organizations
 from impact.services_reminders import missing_figures_remind, period_label
+from partnerhub.links import RowLinks, row_links_or_none
 from partnerhub.models import ActivityEvent
 from partnerhub.permissions import Action
 from partnerhub.selectors_activity import event_actor_display, event_object_url
@@ -189,7 +190,7 @@ class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
             workspace=self.workspace, access=self.access, partnership=self.partnership
         )
         slug = self.workspace.slug
-        indicator_url = _url_maker_or_none("indicator_detail", slug)
+        indicator_url = row_links_or_none("indicator_detail", workspace=self.workspace)
         context.update(
             dashboard=dashboard,
             indicators=[IndicatorLine.of(row, indicator_url) for row in dashboard.indicators],
@@ -256,21 +257,6 @@ def _sort_headers(query: QueryDict, sort: str) -> list[SortHeader]:
         aria = ("descending" if descending else "ascending") if key == current else ""
         headers.append(SortHeader(label, f"?{params.urlencode()}", aria, numeric))
     return headers
-
-
-def _url_maker(name: str, slug: str) -> Callable[[int], str]:
-    """``pk -> reverse(name, slug, pk)``, reversing once: the URL of pk 0 is a pattern
-    whose ``/0/`` segment takes each pk (a table of hundreds of rows reverses nothing)."""
-    template = reverse(name, kwargs={"workspace_slug": slug, "pk": 0})
-    head, _, tail = template.rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
-
-
-def _url_maker_or_none(name: str, slug: str) -> Callable[[int], str] | None:
-    try:
-        return _url_maker(name, slug)
-    except NoReverseMatch:
-        return None
 
 
 def _url_or_none(name: str, slug: str) -> str | None:
@@ -376,7 +362,7 @@ class PortfolioView(WorkspaceViewMixin, TemplateView):
         query.pop("sort", None)
         can_review = self.access.can(Action.REVIEW_MEASUREMENTS)
         links = PortfolioLinks(
-            dashboard=_url_maker("partnership_dashboard", self.workspace.slug),
+            dashboard=RowLinks("partnership_dashboard", workspace=self.workspace, ids=("pk",)),
             missing=_url_or_none("missing_data", self.workspace.slug) if can_review else None,
             review=(
                 _url_or_none("measurement_review_queue", self.workspace.slug)

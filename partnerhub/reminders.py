@@ -239,41 +239,6 @@ def reminder_days() -> Callable[[date], str]:
     return name
 
 
-# A number no id reaches soon (16 digits), standing for an id while a URL is reversed once.
-_ID_MARKER = 7_301_000_000_000_000
-
-
-class ReminderLinks:
-    """Links to one URL of a workspace for many rows: reversed once, then filled in per
-    row. Django's ``reverse`` costs ~20 µs a call and a sweep makes one link per
-    reminder. ``ids`` name the URL's integer arguments after the workspace slug, in the
-    order they appear in it."""
-
-    def __init__(self, name: str, *, workspace: Workspace, ids: tuple[str, ...]) -> None:
-        markers = [str(_ID_MARKER + index) for index in range(len(ids))]
-        url = reverse(
-            name,
-            kwargs={
-                "workspace_slug": workspace.slug,
-                **{key: int(marker) for key, marker in zip(ids, markers, strict=True)},
-            },
-        )
-        tails: list[str] = []
-        for marker in reversed(markers):
-            url, found, tail = url.rpartition(marker)
-            if not found:
-                raise ValueError(f"{name}: argument {marker} is not in the URL")
-            tails.append(tail)
-        self._head = url
-        self._tails = tails[::-1]
-
-    def __call__(self, *ids: int) -> str:
-        parts = [self._head]
-        for value, tail in zip(ids, self._tails, strict=True):
-            parts += (str(int(value)), tail)
-        return "".join(parts)
-
-
 # --- Policy, time and preferences -------------------------------------------------------
 
 

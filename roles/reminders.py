@@ -41,10 +41,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Mod, TruncDate
 
 from goals.models import Milestone, MilestoneStatus
+from partnerhub.links import RowLinks
 from partnerhub.models import Membership, ReminderKind, ReminderPolicy, Role, Workspace
 from partnerhub.reminders import (
     Candidates,
-    ReminderLinks,
     ReminderRule,
     ReminderTexts,
     RuleBatch,
@@ -264,9 +264,9 @@ def _read(  # type: ignore[no-untyped-def]
     return rows, last_key
 
 
-def _paths(workspace: Workspace) -> ReminderLinks:
+def _paths(workspace: Workspace) -> RowLinks:
     """Milestone id -> the page where its progress is updated."""
-    return ReminderLinks("milestone_update", workspace=workspace, ids=("pk",))
+    return RowLinks("milestone_update", workspace=workspace, ids=("pk",))
 
 
 # --- The rules ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ cell (and, out of band, the gap summary).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,12 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from goals.models import Milestone
+from partnerhub.links import row_links_or_none
 from partnerhub.permissions import Action
 from partnerhub.web import WorkspaceViewMixin
 from partners.services.partnerships import workspace_today
@@ -161,17 +161,6 @@ class WorkRow:
         return LETTER_NAMES.get(getattr(self.milestone, "my_letter", ""), "")
 
 
-def _url_maker(name: str, slug: str) -> Callable[[int], str | None]:
-    """``pk -> reverse(name, slug, pk)`` (None when the URL is not part of the project),
-    reversing once for a whole list: the URL of pk 0 is a pattern for every pk."""
-    try:
-        pattern = reverse(name, kwargs={"workspace_slug": slug, "pk": 0})
-    except NoReverseMatch:
-        return lambda pk: None
-    head, _, tail = pattern.rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
-
-
 class MyWorkView(WorkspaceViewMixin, TemplateView):
     """A partner's milestones to act on; for coordinators and admins, the workspace's
     milestones nobody is Responsible for, or overdue."""
@@ -183,18 +172,17 @@ class MyWorkView(WorkspaceViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = workspace_today(self.workspace)
         work = my_work(workspace=self.workspace, access=self.access, today=today)
-        slug = self.workspace.slug
         detail, update, matrix = (
-            _url_maker(name, slug)
+            row_links_or_none(name, workspace=self.workspace)
             for name in ("milestone_detail", "milestone_update", "raci_matrix")
         )
         rows = [
             WorkRow(
                 milestone=m,
                 days_overdue=(today - m.due_date).days if m.is_overdue else 0,  # type: ignore[attr-defined]
-                detail_url=detail(m.pk),
-                update_url=update(m.pk),
-                matrix_url=matrix(m.partnership_id),
+                detail_url=detail(m.pk) if detail else None,
+                update_url=update(m.pk) if update else None,
+                matrix_url=matrix(m.partnership_id) if matrix else None,
             )
             for m in work.milestones
         ]

@@ -151,10 +151,10 @@ def test_reminder_links_are_the_reversed_urls(cast_a):
     a slug made of the digits standing for the ids while reversing)."""
     from django.urls import reverse
 
-    from partnerhub.reminders import ReminderLinks
+    from partnerhub.links import RowLinks
 
     cast_a.workspace.slug = "7301000000000000-7301000000000001"
-    links = ReminderLinks(
+    links = RowLinks(
         "measurement_report", workspace=cast_a.workspace, ids=("indicator_pk", "period_pk")
     )
     for indicator, period in ((1, 2), (123456, 7), (7301000000000001, 7301000000000000)):

@@ -106,6 +106,39 @@ def test_revoke_is_idempotent_and_scoped_to_the_workspace(cast_a, cast_b):
         api_key_authenticate(raw_key=raw_key)
 
 
+def test_authenticate_reads_the_key_and_its_workspace_as_the_orm_does(
+    cast_a, django_assert_num_queries, monkeypatch
+):
+    """The key is read by one constant statement on PostgreSQL: every field of the key and
+    of its workspace must be what the ORM reads, and the workspace is already loaded."""
+    api_key, raw_key = api_key_create(
+        workspace=cast_a.workspace, actor=cast_a.admin, name="Sync", scope=ApiKeyScope.WRITE
+    )
+    ApiKey.objects.filter(pk=api_key.pk).update(
+        last_used_at=timezone.now(), expires_at=timezone.now() + timedelta(days=3)
+    )
+    expected = ApiKey.objects.select_related("workspace").get(pk=api_key.pk)
+    with django_assert_num_queries(1):
+        found = api_key_authenticate(raw_key=raw_key)
+        workspace = found.workspace
+    field_names = [f.attname for f in ApiKey._meta.concrete_fields]
+    assert [getattr(found, n) for n in field_names] == [getattr(expected, n) for n in field_names]
+    assert found.expires_at is not None and found.expires_at.tzinfo is not None
+    workspace_fields = [f.attname for f in workspace._meta.concrete_fields]
+    assert [getattr(workspace, n) for n in workspace_fields] == [
+        getattr(expected.workspace, n) for n in workspace_fields
+    ]
+    assert workspace.slug == cast_a.workspace.slug
+    # A model instance loaded from the database, saved as an update (not an insert).
+    assert not found._state.adding and found._state.db == "default"
+    # Off PostgreSQL (and for an unknown prefix) the answers agree too.
+    monkeypatch.setattr("partnerhub.services.api_keys.connection.vendor", "sqlite")
+    assert api_key_authenticate(raw_key=raw_key).pk == found.pk
+    monkeypatch.undo()
+    with pytest.raises(ApiKeyRejected):
+        api_key_authenticate(raw_key=f"{KEY_PREFIX}_zzzzzzzzzz_{'x' * 43}")
+
+
 # --- Bearer authentication --------------------------------------------------------------
 
 

@@ -31,6 +31,8 @@ from django.db.models import QuerySet
 from impact.models import MeasurementBreakdown, ReportingPeriod
 from impact.serializers import BreakdownSerializer, MeasurementSerializer
 from partnerhub.api.fast import (
+    TEXT,
+    IsoDateTimeUTC,
     api_key_brief,
     date_text,
     decimal_text,
@@ -70,6 +72,72 @@ def measurement_values(queryset: QuerySet, *, raw_datetimes: bool = False) -> Qu
     a cursor positioned on them."""
     raw = ("created_at", "updated_at") if raw_datetimes else ()
     return list_values(queryset, COLUMNS, DATETIMES, raw_datetimes=raw)
+
+
+# --- A workspace's figures in id order, without the ORM ------------------------------------
+
+# The list's busiest requests name no filter: a full export following ``next`` links, a
+# dashboard tool reading the first page. For them the page is one constant statement; the
+# ORM built the same query anew for every request, which took longer than running it.
+# Placeholders: the workspace, [the cursor's id,] the number of rows and the offset.
+_PAGE_COLUMNS = ", ".join(
+    [
+        *COLUMNS,
+        *(
+            f"{IsoDateTimeUTC.template % {'expressions': name}} AS {name}{TEXT}"
+            for name in DATETIMES
+        ),
+    ]
+)
+_PAGE_KEYS = (*COLUMNS, *(f"{name}{TEXT}" for name in DATETIMES))
+
+
+class WorkspaceFigures:
+    """All figures of one workspace as DRF's cursor paginator reads a queryset: ordered by
+    ``id`` or ``-id``, filtered by the cursor's ``id__gt`` / ``id__lt``, and sliced; the
+    slice runs one constant SQL statement (PostgreSQL) and gives the rows
+    ``measurement_values`` gives. Only what the paginator asks is supported; anything else
+    is refused loudly rather than answered wrongly."""
+
+    def __init__(
+        self, workspace_id: int, *, descending: bool = False, bound: tuple[str, int] | None = None
+    ) -> None:
+        self.workspace_id = int(workspace_id)
+        self.descending = descending
+        self.bound = bound
+
+    def order_by(self, *fields: str) -> WorkspaceFigures:
+        if fields not in (("id",), ("-id",)):
+            raise ValueError(f"WorkspaceFigures are ordered by id only, not {fields!r}.")
+        return WorkspaceFigures(self.workspace_id, descending=fields[0] == "-id", bound=self.bound)
+
+    def filter(self, **lookups: Any) -> WorkspaceFigures:
+        if self.bound is not None or len(lookups) != 1:
+            raise ValueError(f"WorkspaceFigures take one cursor bound, not {lookups!r}.")
+        ((lookup, value),) = lookups.items()
+        if lookup not in ("id__gt", "id__lt"):
+            raise ValueError(f"WorkspaceFigures cannot filter on {lookup!r}.")
+        return WorkspaceFigures(
+            self.workspace_id, descending=self.descending, bound=(lookup, int(value))
+        )
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        if not isinstance(window, slice) or window.step is not None or window.stop is None:
+            raise TypeError("WorkspaceFigures are read by a slice with an end.")
+        start = window.start or 0
+        params: list[Any] = [self.workspace_id]
+        where = "workspace_id = %s"
+        if self.bound is not None:
+            where += " AND id > %s" if self.bound[0] == "id__gt" else " AND id < %s"
+            params.append(self.bound[1])
+        params += [max(window.stop - start, 0), start]
+        sql = (
+            f"SELECT {_PAGE_COLUMNS} FROM impact_measurement WHERE {where} "  # noqa: S608
+            f"ORDER BY id {'DESC' if self.descending else 'ASC'} LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [dict(zip(_PAGE_KEYS, row, strict=True)) for row in cursor.fetchall()]
 
 
 # The page's breakdowns in the order a figure's ``breakdown`` relation gives them

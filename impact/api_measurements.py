@@ -37,7 +37,12 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from impact.api_fast import measurement_rows_data, measurement_values
+from impact.api_fast import (
+    WorkspaceFigures,
+    measurement_rows_data,
+    measurement_values,
+    plain_sql,
+)
 from impact.api_filters import MeasurementFilter
 from impact.api_indicators import (
     PRECONDITIONS,
@@ -74,7 +79,11 @@ from impact.services_measurements import (
 )
 from partnerhub.api.base import WorkspaceViewSet, etag_matches, if_match_passes
 from partnerhub.api.errors import PROBLEM_CONTENT_TYPE, problem
-from partnerhub.api.fast import SkipIdleFilterSetMixin, cursor_reads_datetimes
+from partnerhub.api.fast import (
+    SkipIdleFilterSetMixin,
+    cursor_reads_datetimes,
+    datetimes_as_sql_text,
+)
 from partnerhub.permissions import Action
 from partners.api.partnerships import CSV_NOTE, FORMAT, IF_NONE_MATCH, WORKSPACE_SLUG
 from partners.selectors import organization_get
@@ -110,6 +119,10 @@ def measurement_etag(measurement: Measurement) -> str:
 
 class ReviewByPeopleOnly(exceptions.PermissionDenied):
     default_detail = PEOPLE_REVIEW
+
+
+# Query parameters that leave the figures list unfiltered and in id order.
+UNFILTERED_PARAMS = frozenset({"cursor", "page_size", "format"})
 
 
 @extend_schema_view(
@@ -188,6 +201,11 @@ class MeasurementViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Queries: the page's figures (1); the periods, organizations, people and API keys
         # they name (1) and their breakdowns (1), neither for an empty page.
+        if self._reads_whole_workspace(request):
+            page = self.paginate_queryset(WorkspaceFigures(self.workspace.pk))
+            if page is not None:
+                data = measurement_rows_data(page, workspace=self.workspace)
+                return self.get_paginated_response(data)
         rows = measurement_values(
             self.filter_queryset(self.get_queryset()),
             raw_datetimes=cursor_reads_datetimes(request),
@@ -196,6 +214,18 @@ class MeasurementViewSet(
         if page is None:
             return Response(measurement_rows_data(list(rows), workspace=self.workspace))
         return self.get_paginated_response(measurement_rows_data(page, workspace=self.workspace))
+
+    def _reads_whole_workspace(self, request: Request) -> bool:
+        """Whether this page is the workspace's figures in id order, unfiltered: the query
+        names nothing but the cursor, the page size and the format, and this reader sees
+        every partnership's figures. Such a page is read by one constant statement
+        (``WorkspaceFigures``) instead of a queryset (same rows; see its tests)."""
+        return (
+            plain_sql()
+            and datetimes_as_sql_text()
+            and set(request.query_params) <= UNFILTERED_PARAMS
+            and self.access.can(Action.VIEW_ALL_PARTNERSHIPS)
+        )
 
     def get_object(self) -> Measurement:
         measurement = self.get_object_or_404(

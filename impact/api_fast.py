@@ -41,6 +41,7 @@ from partnerhub.api.fast import (
     with_datetime_text,
 )
 from partnerhub.models import ApiKey, User, Workspace
+from partnerhub.prepared import prepared_cursor
 from partners.models import Organization
 
 COLUMNS = (
@@ -95,7 +96,7 @@ _PAGE_KEYS = (*COLUMNS, *(f"{name}{TEXT}" for name in DATETIMES))
 class WorkspaceFigures:
     """All figures of one workspace as DRF's cursor paginator reads a queryset: ordered by
     ``id`` or ``-id``, filtered by the cursor's ``id__gt`` / ``id__lt``, and sliced; the
-    slice runs one constant SQL statement (PostgreSQL) and gives the rows
+    slice runs one constant SQL statement (PostgreSQL, prepared) and gives the rows
     ``measurement_values`` gives. Only what the paginator asks is supported; anything else
     is refused loudly rather than answered wrongly."""
 
@@ -135,7 +136,7 @@ class WorkspaceFigures:
             f"SELECT {_PAGE_COLUMNS} FROM impact_measurement WHERE {where} "  # noqa: S608
             f"ORDER BY id {'DESC' if self.descending else 'ASC'} LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return [dict(zip(_PAGE_KEYS, row, strict=True)) for row in cursor.fetchall()]
 
@@ -189,7 +190,7 @@ def breakdowns_of(
         return parts
     rows: Iterable[tuple[Any, ...]]
     if plain_sql():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(BREAKDOWNS_SQL, [workspace.pk, id_array(measurement_ids)])
             rows = cursor.fetchall()
     else:
@@ -232,7 +233,7 @@ def page_references(
         return found
     rows: list[tuple[Any, ...]]
     if plain_sql():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 REFERENCES_SQL,
                 [

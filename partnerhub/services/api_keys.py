@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from partnerhub.models import ApiKey, ApiKeyScope, User, Workspace
+from partnerhub.prepared import prepared_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -166,14 +167,14 @@ def _quote(name: str) -> str:
 def _key_by_prefix(prefix: str) -> ApiKey | None:
     """The key of ``prefix`` with its workspace loaded, or None.
 
-    Every API request starts here, so on PostgreSQL it is one constant statement read into
-    model instances (``Model.from_db``, as the ORM itself builds them), not a queryset
-    compiled anew per request: building that query cost more than running it. Elsewhere
+    Every API request starts here, so on PostgreSQL it is one constant, prepared statement
+    read into model instances (``Model.from_db``, as the ORM itself builds them), not a
+    queryset compiled and planned anew per request: both cost more than running it. Elsewhere
     (SQLite, whose values need the ORM's converters) the ORM reads it.
     """
     if connection.vendor != "postgresql":
         return ApiKey.objects.select_related("workspace").filter(prefix=prefix).first()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_key_by_prefix_sql(), [prefix])
         row = cursor.fetchone()
     if row is None:

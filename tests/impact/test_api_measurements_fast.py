@@ -323,3 +323,28 @@ def test_cursors_are_answered_alike_by_both_paths(cast_a, tenant, monkeypatch, t
     orm = client.get(url, {"cursor": token})
     assert (constant.status_code, constant.content) == (orm.status_code, orm.content)
     assert constant.status_code == status
+
+
+@pytest.mark.postgres
+def test_the_lists_constant_statements_are_prepared_once_per_connection(cast_a, tenant):
+    """The key's lookup, the page, its references and breakdowns are planned once per
+    database connection (partnerhub.prepared), then only executed."""
+    from django.db import connection
+
+    _figures_of_every_kind(cast_a, tenant)
+    client = key_client(cast_a, ApiKeyScope.READ)[0]
+    url = api("api_measurement-list", cast_a)
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    for marker in (
+        'FROM "partnerhub_apikey" k JOIN',  # the key and its workspace
+        "FROM impact_measurement WHERE workspace_id",  # the page
+        "FROM partnerhub_user WHERE id = ANY",  # references
+        "FROM impact_measurementbreakdown part",  # breakdowns
+    ):
+        assert [s for s in prepared if marker in s], (marker, prepared)
+    # Prepared once: three requests did not prepare the page three times.
+    assert len([s for s in prepared if "FROM impact_measurement WHERE workspace_id" in s]) == 1

@@ -1,0 +1,63 @@
+"""Prepared statements for the constant SQL that runs on every API request.
+
+Django binds parameters on the client and never prepares a statement, so PostgreSQL plans
+every query anew. For the few constant statements that run on every API request (the API
+key's lookup, the figures list's page, references and breakdowns) planning costs more
+than running: the breakdowns' three-table join under Row-Level Security plans in about
+0.3 ms and runs in under 0.1 ms. ``prepared_cursor()`` gives a Django cursor (query
+logging, ``execute_wrapper``, error translation, the connection's time zone: all as for
+``connection.cursor()``) whose statements are bound on the server and prepared once per
+database connection (psycopg keeps the 100 most recent per connection; PostgreSQL re-plans
+by itself after a schema change).
+
+Only for constant SQL, with ``%s`` placeholders and explicit casts where a parameter's type
+is not clear from its use: a prepared statement's parameters are typed (a Python ``str``
+is sent untyped, an ``int`` as the smallest integer type holding it). Statements that
+select ``*`` must not be prepared: a column added later would break the cached plan's
+result type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg import adapters
+from psycopg.pq import Format
+
+_TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+_NEVER_BY_COUNT = 2**31 - 1
+
+
+class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+    """psycopg's server-binding cursor, preparing every statement it runs."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs["prepare"] = True
+        return super().execute(query, params, **kwargs)
+
+
+def prepared_cursor() -> Any:
+    """A cursor whose statements PostgreSQL plans once per connection; elsewhere (SQLite)
+    Django's own cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    # What connection.cursor() does, with our cursor class in place of Django's.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        database = connection.connection
+        if database.prepare_threshold is None:
+            # Django connects with prepared statements off (None), which psycopg honours
+            # even for prepare=True. A threshold no statement reaches turns them on for
+            # this cursor's explicit requests only: Django's own cursors bind on the
+            # client and never prepare.
+            database.prepare_threshold = _NEVER_BY_COUNT
+        raw = PreparingCursor(database)
+        # As Django's create_cursor(): date-times come back in the connection's time zone.
+        loader = connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != getattr(loader, "timezone", None):
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)

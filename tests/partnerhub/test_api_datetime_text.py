@@ -30,7 +30,7 @@ def _formatted(values: list[datetime | None]) -> list[str | None]:
     sql = IsoDateTimeUTC.template % {"expressions": "v"}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {sql} FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS t(v, n) ORDER BY n",  # noqa: S608
+            f"SELECT {sql} FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
             [values],
         )
         return [row[0] for row in cursor.fetchall()]

@@ -4,8 +4,8 @@
 figure's own columns (no join) and, on PostgreSQL, its date-times already as the API's
 ISO 8601 text. ``measurement_rows_data`` turns a page of them into exactly what
 ``MeasurementSerializer(many=True)`` gives for the same figures, reading the periods,
-organizations, people and API keys named on the page (one query) and the breakdowns (one
-query; neither for an empty page). The serializer remains the response's
+organizations, people and API keys named on the page and the figures' breakdowns in one
+query (none for an empty page). The serializer remains the response's
 description (OpenAPI, details, CSV headers); tests compare both outputs.
 
 Why not one query joining everything: PostgreSQL spends several times longer planning a
@@ -14,8 +14,8 @@ misjudges such a join badly: every table repeats the workspace condition, the es
 multiply, and on a large workspace it joined all of the workspace's figures to their
 periods and organizations before sorting them for the first 101 (1.4 s for a page of a
 200,000-figure workspace). The page query reads the figures table alone (the keyset's
-index, 101 rows); the periods, organizations, people and API keys it names come in one
-lookup by primary key.
+index, 101 rows); the periods, organizations, people and API keys it names and the
+breakdowns come in one lookup by primary key.
 """
 
 from __future__ import annotations
@@ -141,31 +141,35 @@ class WorkspaceFigures:
             return [dict(zip(_PAGE_KEYS, row, strict=True)) for row in cursor.fetchall()]
 
 
-# The page's breakdowns in the order a figure's ``breakdown`` relation gives them
-# (MeasurementBreakdown.Meta.ordering), and what the page names by id: plain
-# SQL, as these run on every page and the ORM's query building would cost more than the
-# queries. Row-Level Security applies to them as to any query; the workspace is explicit.
-BREAKDOWNS_SQL = """
-SELECT part.measurement_id, part.category_id, part.value
-FROM impact_measurementbreakdown part
-JOIN impact_dimensioncategory category ON category.id = part.category_id
-JOIN impact_dimension dimension ON dimension.id = category.dimension_id
-WHERE part.workspace_id = %s AND part.measurement_id = ANY(%s::bigint[])
-ORDER BY part.measurement_id, dimension.position, category.position, part.id
+# What a page of figures names by id, and their breakdowns, in ONE statement: plain SQL,
+# as it runs on every page and the ORM's query building would cost more than the query.
+# Columns: kind, id, two texts, a category id and a value (breakdowns), and the breakdowns'
+# order -- the order of a figure's ``breakdown`` relation (MeasurementBreakdown.Meta.
+# ordering: dimension position, category position). Row-Level Security applies to it as to
+# any query; the workspace is explicit.
+PAGE_NAMES_SQL = """
+SELECT 0, id, full_name, email, NULL::bigint, NULL::numeric, NULL::bigint
+  FROM partnerhub_user WHERE id = ANY(%s::bigint[])
+UNION ALL
+SELECT 1, id, name, prefix, NULL, NULL, NULL FROM partnerhub_apikey
+ WHERE workspace_id = %s AND id = ANY(%s::bigint[])
+UNION ALL
+SELECT 2, id, start_date::text, end_date::text, NULL, NULL, NULL FROM impact_reportingperiod
+ WHERE workspace_id = %s AND id = ANY(%s::bigint[])
+UNION ALL
+SELECT 3, id, name, NULL, NULL, NULL, NULL FROM partners_organization
+ WHERE workspace_id = %s AND id = ANY(%s::bigint[])
+UNION ALL
+SELECT 4, part.measurement_id, NULL, NULL, part.category_id, part.value,
+       row_number() OVER (ORDER BY part.measurement_id, dimension.position, category.position,
+                                   part.id)
+  FROM impact_measurementbreakdown part
+  JOIN impact_dimensioncategory category ON category.id = part.category_id
+  JOIN impact_dimension dimension ON dimension.id = category.dimension_id
+ WHERE part.workspace_id = %s AND part.measurement_id = ANY(%s::bigint[])
+ORDER BY 7 NULLS FIRST
 """
-REFERENCES_SQL = """
-SELECT 0, id, full_name, email FROM partnerhub_user WHERE id = ANY(%s::bigint[])
-UNION ALL
-SELECT 1, id, name, prefix FROM partnerhub_apikey
-WHERE workspace_id = %s AND id = ANY(%s::bigint[])
-UNION ALL
-SELECT 2, id, start_date::text, end_date::text FROM impact_reportingperiod
-WHERE workspace_id = %s AND id = ANY(%s::bigint[])
-UNION ALL
-SELECT 3, id, name, NULL FROM partners_organization
-WHERE workspace_id = %s AND id = ANY(%s::bigint[])
-"""
-PERSON, KEY, PERIOD, ORGANIZATION = range(4)
+PERSON, KEY, PERIOD, ORGANIZATION, BREAKDOWN = range(5)
 
 
 def plain_sql() -> bool:
@@ -180,41 +184,16 @@ def id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
-def breakdowns_of(
-    *, workspace: Workspace, measurement_ids: Sequence[int]
-) -> dict[int, list[dict[str, Any]]]:
-    """Measurement id -> its breakdown as the serializer shows it (one query, none for
-    an empty page)."""
-    parts: dict[int, list[dict[str, Any]]] = {}
-    if not measurement_ids:
-        return parts
-    rows: Iterable[tuple[Any, ...]]
-    if plain_sql():
-        with prepared_cursor() as cursor:
-            cursor.execute(BREAKDOWNS_SQL, [workspace.pk, id_array(measurement_ids)])
-            rows = cursor.fetchall()
-    else:
-        rows = (
-            MeasurementBreakdown.objects.for_workspace(workspace)
-            .filter(measurement_id__in=measurement_ids)
-            .order_by("measurement_id", "category__dimension__position", "category__position", "id")
-            .values_list("measurement_id", "category_id", "value")
-        )
-    for measurement_id, category_id, value in rows:
-        parts.setdefault(measurement_id, []).append(
-            {"category": category_id, "value": _part_text(value)}
-        )
-    return parts
-
-
 @dataclass
 class PageReferences:
-    """What a page of figures names, by id, as the serializer shows it."""
+    """What a page of figures names, by id, as the serializer shows it, and each figure's
+    breakdown (figure id -> its parts in order)."""
 
     people: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     keys: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     periods: dict[int, dict[str, Any]] = field(default_factory=dict)
     organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    breakdowns: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def page_references(
@@ -224,18 +203,20 @@ def page_references(
     key_ids: set[int],
     period_ids: set[int],
     organization_ids: set[int],
+    measurement_ids: Sequence[int],
 ) -> PageReferences:
     """The people (``PersonBriefSerializer``), API keys (``ApiKeyBriefSerializer``),
-    periods and organizations of these ids, in one query (none without ids). The ids come
-    from figures this request may see."""
+    periods and organizations of these ids and the figures' breakdowns: one prepared
+    statement on PostgreSQL (none for an empty page), the ORM elsewhere. The ids come from
+    figures this request may see."""
     found = PageReferences()
-    if not (person_ids or key_ids or period_ids or organization_ids):
+    if not measurement_ids:
         return found
-    rows: list[tuple[Any, ...]]
+    rows: Iterable[tuple[Any, ...]]
     if plain_sql():
         with prepared_cursor() as cursor:
             cursor.execute(
-                REFERENCES_SQL,
+                PAGE_NAMES_SQL,
                 [
                     id_array(person_ids),
                     workspace.pk,
@@ -244,43 +225,30 @@ def page_references(
                     id_array(period_ids),
                     workspace.pk,
                     id_array(organization_ids),
+                    workspace.pk,
+                    id_array(measurement_ids),
                 ],
             )
             rows = cursor.fetchall()
     else:
-        rows = [
-            *(
-                (PERSON, *row)
-                for row in User.objects.filter(pk__in=person_ids).values_list(
-                    "id", "full_name", "email"
-                )
-            ),
-            *(
-                (KEY, *row)
-                for row in ApiKey.objects.filter(workspace=workspace, pk__in=key_ids).values_list(
-                    "id", "name", "prefix"
-                )
-            ),
-            *(
-                (PERIOD, pk, start.isoformat(), end.isoformat())
-                for pk, start, end in (
-                    ReportingPeriod.objects.for_workspace(workspace)
-                    .filter(pk__in=period_ids)
-                    .values_list("id", "start_date", "end_date")
-                )
-            ),
-            *(
-                (ORGANIZATION, pk, name, None)
-                for pk, name in (
-                    Organization.objects.for_workspace(workspace)
-                    .filter(pk__in=organization_ids)
-                    .values_list("id", "name")
-                )
-            ),
-        ]
+        rows = _orm_rows(
+            workspace=workspace,
+            person_ids=person_ids,
+            key_ids=key_ids,
+            period_ids=period_ids,
+            organization_ids=organization_ids,
+            measurement_ids=measurement_ids,
+        )
     day = date_text()
-    for kind, pk, first, second in rows:
-        if kind == PERSON:
+    part_text = _part_text
+    breakdowns = found.breakdowns
+    for kind, pk, first, second, category_id, value, _ in rows:
+        if kind == BREAKDOWN:
+            parts = breakdowns.get(pk)
+            if parts is None:
+                parts = breakdowns[pk] = []
+            parts.append({"category": category_id, "value": part_text(value)})
+        elif kind == PERSON:
             found.people[pk] = person_brief(pk, first, second)
         elif kind == KEY:
             found.keys[pk] = api_key_brief(pk, first, second)
@@ -293,6 +261,59 @@ def page_references(
         else:
             found.organizations[pk] = {"id": pk, "name": first}
     return found
+
+
+def _orm_rows(
+    *,
+    workspace: Workspace,
+    person_ids: set[int],
+    key_ids: set[int],
+    period_ids: set[int],
+    organization_ids: set[int],
+    measurement_ids: Sequence[int],
+) -> list[tuple[Any, ...]]:
+    """PAGE_NAMES_SQL's rows through the ORM (five queries), for other databases."""
+    return [
+        *(
+            (PERSON, pk, name, email, None, None, None)
+            for pk, name, email in User.objects.filter(pk__in=person_ids).values_list(
+                "id", "full_name", "email"
+            )
+        ),
+        *(
+            (KEY, pk, name, prefix, None, None, None)
+            for pk, name, prefix in ApiKey.objects.filter(
+                workspace=workspace, pk__in=key_ids
+            ).values_list("id", "name", "prefix")
+        ),
+        *(
+            (PERIOD, pk, start.isoformat(), end.isoformat(), None, None, None)
+            for pk, start, end in (
+                ReportingPeriod.objects.for_workspace(workspace)
+                .filter(pk__in=period_ids)
+                .values_list("id", "start_date", "end_date")
+            )
+        ),
+        *(
+            (ORGANIZATION, pk, name, None, None, None, None)
+            for pk, name in (
+                Organization.objects.for_workspace(workspace)
+                .filter(pk__in=organization_ids)
+                .values_list("id", "name")
+            )
+        ),
+        *(
+            (BREAKDOWN, measurement_id, None, None, category_id, value, None)
+            for measurement_id, category_id, value in (
+                MeasurementBreakdown.objects.for_workspace(workspace)
+                .filter(measurement_id__in=measurement_ids)
+                .order_by(
+                    "measurement_id", "category__dimension__position", "category__position", "id"
+                )
+                .values_list("measurement_id", "category_id", "value")
+            )
+        ),
+    ]
 
 
 def measurement_rows_data(
@@ -310,14 +331,15 @@ def measurement_rows_data(
         key_ids={row["submitted_by_key_id"] for row in rows} - {None},
         period_ids={row["period_id"] for row in rows},
         organization_ids={row["organization_id"] for row in rows},
+        measurement_ids=[row["id"] for row in rows],
     )
-    people, keys, periods, organizations = (
+    people, keys, periods, organizations, parts = (
         found.people,
         found.keys,
         found.periods,
         found.organizations,
+        found.breakdowns,
     )
-    parts = breakdowns_of(workspace=workspace, measurement_ids=[row["id"] for row in rows])
     return [
         {
             "id": row["id"],

@@ -36,7 +36,24 @@ class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         kwargs["prepare"] = True
-        return super().execute(query, params, **kwargs)
+        result = super().execute(query, params, **kwargs)
+        # psycopg records no query text for a prepared execution; Django's query log
+        # (DEBUG, tests counting queries) reads it there. Spelled out only when read.
+        self._query = _LoggedQuery(self.connection, query, params)  # type: ignore[assignment]
+        return result
+
+
+class _LoggedQuery:
+    """The statement as Django's ``last_executed_query`` reads it from a psycopg cursor
+    (``_query.query``): the SQL with its parameters filled in, built on first use."""
+
+    def __init__(self, database: Any, sql: Any, params: Any) -> None:
+        self._database, self._sql, self._params = database, sql, params
+
+    @property
+    def query(self) -> bytes:
+        text = psycopg.ClientCursor(self._database).mogrify(self._sql, self._params)
+        return text.encode()
 
 
 def prepared_cursor() -> Any:

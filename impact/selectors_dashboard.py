@@ -5,8 +5,9 @@ aggregated by the database, progress comes from ``impact.progress`` (one query f
 number of indicators), owed figures are counted by ``indicator_needs`` (the rule of
 ``impact.selectors_missing``, in grouped aggregates).
 
-The partnership passed to ``partnership_dashboard`` and ``partnership_report`` comes from
-an access-checked getter (``partners.selectors_partnerships.partnership_get``).
+The partnership passed to ``partnership_report`` comes from an access-checked getter
+(``partners.selectors_partnerships.partnership_get``); ``partnership_dashboard`` reads the
+partnership with the rest of the page, under the same condition (``partnerships_visible_to``).
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ from goals.models import GoalStatus, Milestone, MilestoneStatus, SharedGoal
 from goals.selectors import goal_list
 from impact.models import Indicator, MeasurementStatus
 from impact.progress import (
+    _TO_DATE_SQL,
     IndicatorProgress,
     IndicatorStatus,
     PeriodActual,
+    _params,
     indicators_progress,
     period_actuals_of,
+    progress_from_row,
 )
 from impact.selectors import indicators_visible_to
-from partnerhub.models import ActivityEvent, ApiKey, User, Workspace
+from partnerhub.models import ActivityEvent, ApiKey, Reminder, User, Workspace
 from partnerhub.permissions import Action
+from partnerhub.selectors_reminders import UNREAD_COUNT_CAP
 from partners.models import CommitmentKind, Partnership, PartnershipMember
 from partners.selectors_partnerships import (
     ZERO,
@@ -166,6 +171,41 @@ class PartnershipsNeeds:
     waiting: dict[int, int]
 
 
+def _needs_params(
+    *, workspace: Workspace, ids: list[int], partnerships: list[int], today: date
+) -> dict[str, Any]:
+    return {
+        "workspace": workspace.pk,
+        "ids": ids,
+        "partnerships": partnerships,
+        "today": today,
+        "approved": MeasurementStatus.APPROVED.value,
+        "submitted": MeasurementStatus.SUBMITTED.value,
+    }
+
+
+def _needs_of(rows: list[tuple[Any, ...]], partnership_of: dict[int, int]) -> PartnershipsNeeds:
+    """``_INDICATOR_NEEDS_SQL``'s rows (and ``_APPROVED_SQL``'s), added up per indicator."""
+    terms: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for term, key, n, mine in rows:
+        terms[term][key] = (int(n), int(mine))
+    closed, reporters, settled = terms["closed"], terms["reporters"], terms["settled"]
+    indicators: dict[int, IndicatorNeeds] = {}
+    for indicator_id, partnership_id in partnership_of.items():
+        periods = closed.get(indicator_id, (0, 0))[0]
+        reporting, reporting_mine = reporters.get(indicator_id, (0, 0))
+        done, done_mine = settled.get(indicator_id, (0, 0))
+        indicators[indicator_id] = IndicatorNeeds(
+            indicator_id=indicator_id,
+            partnership_id=partnership_id,
+            owed=periods * reporting - done,
+            owed_by_organization=periods * reporting_mine - done_mine,
+            has_approved=indicator_id in terms["approved"],
+        )
+    waiting = {key: n for key, (n, _) in terms["waiting"].items()}
+    return PartnershipsNeeds(indicators=indicators, waiting=waiting)
+
+
 def indicator_needs(
     *,
     workspace: Workspace,
@@ -191,36 +231,14 @@ def indicator_needs(
             .filter(partnership_id__in=partnerships)
             .values_list("id", "partnership_id")
         )
-    ids = sorted(partnership_of)
-    params: dict[str, Any] = {
-        "workspace": workspace.pk,
-        "ids": ids,
-        "partnerships": partnerships,
-        "today": today,
-        "organization": organization_id,
-        "approved": MeasurementStatus.APPROVED.value,
-        "submitted": MeasurementStatus.SUBMITTED.value,
-    }
-    terms: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+    params = _needs_params(
+        workspace=workspace, ids=sorted(partnership_of), partnerships=partnerships, today=today
+    )
+    params["organization"] = organization_id
     with connection.cursor() as cursor:
         cursor.execute(_INDICATOR_NEEDS_SQL + (_APPROVED_SQL if with_approved else ""), params)
-        for term, key, n, mine in cursor.fetchall():
-            terms[term][key] = (int(n), int(mine))
-    closed, reporters, settled = terms["closed"], terms["reporters"], terms["settled"]
-    indicators: dict[int, IndicatorNeeds] = {}
-    for indicator_id, partnership_id in partnership_of.items():
-        periods = closed.get(indicator_id, (0, 0))[0]
-        reporting, reporting_mine = reporters.get(indicator_id, (0, 0))
-        done, done_mine = settled.get(indicator_id, (0, 0))
-        indicators[indicator_id] = IndicatorNeeds(
-            indicator_id=indicator_id,
-            partnership_id=partnership_id,
-            owed=periods * reporting - done,
-            owed_by_organization=periods * reporting_mine - done_mine,
-            has_approved=indicator_id in terms["approved"],
-        )
-    waiting = {key: n for key, (n, _) in terms["waiting"].items()}
-    return PartnershipsNeeds(indicators=indicators, waiting=waiting)
+        rows = cursor.fetchall()
+    return _needs_of(rows, partnership_of)
 
 
 # --- A partnership's dashboard -------------------------------------------------------------
@@ -238,6 +256,9 @@ class PartnershipDashboard:
     waiting: int  # figures submitted and waiting for review
     owed: int  # figures owed for closed periods (of the reader's organization, for partners)
     activity: list[ActivityEvent]
+    # The reader's unread notifications (counted up to ``UNREAD_COUNT_CAP``), read with
+    # the rest for the navigation; None when no reader was named.
+    unread_notifications: int | None = None
 
     @property
     def goal_counts(self) -> list[tuple[str, int]]:
@@ -252,170 +273,300 @@ class PartnershipDashboard:
         return sum(1 for row in self.indicators if row.needs_data)
 
 
-# The dashboard's own reads of the partnership's goals, milestones, indicators, commitments
-# and latest events: constant SQL rather than querysets built on every request (building
-# a queryset cost more than running its query). The partnership comes from an
-# access-checked getter, and whoever may see a partnership sees all its goals, milestones,
-# indicators and events (``goal_list``, ``milestone_list``, ``indicators_visible_to``,
-# ``events_visible_to``), so each read is by partnership alone.
-# Tests compare the answers with those selectors'.
+# The dashboard reads everything it shows in two round trips (after the session, the
+# membership and the tenant setting): one batch of constant statements for the
+# partnership and its goals, milestones, indicators, commitment totals and latest events
+# (and the navigation's unread notifications), then the two aggregates over the
+# indicators it found (progress, and the owed and waiting figures: ``_TO_DATE_SQL`` and
+# ``_INDICATOR_NEEDS_SQL`` as they are). Constant SQL rather than querysets: building a
+# queryset cost more than running its query, and a round trip per read more than the
+# reads. Each batch is one ``execute`` of statements separated by semicolons (psycopg's
+# client-side binding sends them together; ``nextset`` steps through their answers).
+#
+# Whoever may see a partnership sees all its goals, milestones, indicators and events
+# (``goal_list``, ``milestone_list``, ``indicators_visible_to``, ``events_visible_to``), so
+# each read is by partnership, under the condition of ``partnerships_visible_to`` (a role
+# that sees every partnership, or the reader's organization is a current member): nothing
+# of a partnership the reader may not see is read. Tests compare the answers with those
+# selectors'.
 
-# Every goal with its milestones counted (``goal_list``'s order and counts).
-_GOALS_SQL = """
-    SELECT g.*,
-           (SELECT count(*) FROM goals_milestone m
-             WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id) AS milestone_count,
-           (SELECT count(*) FROM goals_milestone m
-             WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id
-               AND m.status = %(done)s) AS milestones_done
-      FROM goals_sharedgoal g
-     WHERE g.workspace_id = %(workspace)s AND g.partnership_id = %(partnership)s
+_VISIBLE = """(%(sees_all)s OR EXISTS (
+           SELECT 1 FROM partners_partnershipmember pm
+            WHERE pm.workspace_id = %(workspace)s AND pm.partnership_id = %(pk)s
+              AND pm.organization_id = %(organization)s AND pm.left_on IS NULL))"""
+
+
+class _Columns:
+    """A model's columns in a constant ``SELECT`` (every concrete field, under a table
+    alias), and its instances from their values, converted as the ORM converts them
+    (JSON decoded); what a row needs is worked out once, not per row."""
+
+    def __init__(self, model: type[Any], alias: str) -> None:
+        fields = list(model._meta.concrete_fields)
+        self.model = model
+        self.sql = ", ".join(f"{alias}.{f.column}" for f in fields)
+        self.count = len(fields)
+        self.pk = fields.index(model._meta.pk)
+        self._attnames = [f.attname for f in fields]
+        self._converters = [
+            (index, f.from_db_value)
+            for index, f in enumerate(fields)
+            if hasattr(f, "from_db_value")
+        ]
+
+    def instance(self, values: tuple[Any, ...] | list[Any]) -> Any:
+        if self._converters:
+            values = list(values)
+            for index, convert in self._converters:
+                values[index] = convert(values[index], None, connection)
+        return self.model.from_db(connection.alias, self._attnames, values)
+
+
+_PARTNERSHIP = _Columns(Partnership, "p")
+_GOAL = _Columns(SharedGoal, "g")
+_MILESTONE = _Columns(Milestone, "m")
+_INDICATOR = _Columns(Indicator, "i")
+_EVENT = _Columns(ActivityEvent, "e")
+_USER = _Columns(User, "u")
+_KEY = _Columns(ApiKey, "k")
+
+# 1. The partnership (none: the reader may not see it).
+_PARTNERSHIP_SQL = f"""
+    SELECT {_PARTNERSHIP.sql}
+      FROM {Partnership._meta.db_table} p
+     WHERE p.workspace_id = %(workspace)s AND p.id = %(pk)s AND {_VISIBLE}
+"""  # noqa: S608 -- table and column names are the models'; every value is a parameter
+
+# 2. Every goal with its milestones counted (``goal_list``'s order and counts).
+_GOALS_SQL = f"""
+    SELECT {_GOAL.sql}, n.milestone_count, n.milestones_done
+      FROM {SharedGoal._meta.db_table} g
+      CROSS JOIN LATERAL (
+           SELECT count(*) AS milestone_count,
+                  count(*) FILTER (WHERE m.status = %(done)s) AS milestones_done
+             FROM {Milestone._meta.db_table} m
+            WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id) n
+     WHERE g.workspace_id = %(workspace)s AND g.partnership_id = %(pk)s AND {_VISIBLE}
      ORDER BY g.target_date ASC NULLS LAST, g.id
-"""
+"""  # noqa: S608
 
-# Milestones not done and due by a date (overdue ones included), by due date.
-_MILESTONES_SQL = """
-    SELECT m.*
-      FROM goals_milestone m
-     WHERE m.workspace_id = %(workspace)s AND m.partnership_id = %(partnership)s
-       AND m.due_date <= %(due_before)s AND m.status <> %(done)s
+# 3. Milestones not done and due by a date (overdue ones included), by due date.
+_MILESTONES_SQL = f"""
+    SELECT {_MILESTONE.sql}
+      FROM {Milestone._meta.db_table} m
+     WHERE m.workspace_id = %(workspace)s AND m.partnership_id = %(pk)s
+       AND m.due_date <= %(due_before)s AND m.status <> %(done)s AND {_VISIBLE}
      ORDER BY m.due_date, m.id
-"""
+"""  # noqa: S608
 
-_INDICATORS_SQL = """
-    SELECT i.*
-      FROM impact_indicator i
-     WHERE i.workspace_id = %(workspace)s AND i.partnership_id = %(partnership)s
+# 4. The indicators, by name.
+_INDICATORS_SQL = f"""
+    SELECT {_INDICATOR.sql}
+      FROM {Indicator._meta.db_table} i
+     WHERE i.workspace_id = %(workspace)s AND i.partnership_id = %(pk)s AND {_VISIBLE}
      ORDER BY i.name, i.id
-"""
+"""  # noqa: S608
 
-# The partnership's pledged and delivered sums per kind and currency (those of
-# ``commitment_totals``' ``totals``, in one query).
-_COMMITMENT_TOTALS_SQL = """
+# 5. The pledged and delivered sums per kind and currency (``commitment_totals``'
+# ``totals``, without the per-member sums).
+_COMMITMENT_TOTALS_SQL = f"""
     SELECT c.kind, c.currency, sum(c.pledged), sum(d.delivered)
       FROM partners_commitment c
       LEFT JOIN LATERAL (
            SELECT sum(d.amount) AS delivered
              FROM partners_commitmentdelivery d
             WHERE d.workspace_id = c.workspace_id AND d.commitment_id = c.id) d ON true
-     WHERE c.workspace_id = %(workspace)s AND c.partnership_id = %(partnership)s
+     WHERE c.workspace_id = %(workspace)s AND c.partnership_id = %(pk)s AND {_VISIBLE}
      GROUP BY c.kind, c.currency
-"""
+"""  # noqa: S608
 
-
-def _columns(model: type[Any], alias: str) -> tuple[list[Any], str]:
-    fields = list(model._meta.concrete_fields)
-    return fields, ", ".join(f"{alias}.{f.column}" for f in fields)
-
-
-def _instance(model: type[Any], fields: list[Any], values: tuple[Any, ...]) -> Any:
-    """A model instance from its columns, converted as the ORM converts them (JSON)."""
-    converted = [
-        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
-        for f, v in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
-
-
-_EVENT_FIELDS, _EVENT_COLUMNS = _columns(ActivityEvent, "e")
-_USER_FIELDS, _USER_COLUMNS = _columns(User, "u")
-_KEY_FIELDS, _KEY_COLUMNS = _columns(ApiKey, "k")
-_USER_PK, _KEY_PK = _USER_FIELDS.index(User._meta.pk), _KEY_FIELDS.index(ApiKey._meta.pk)
-
-# The partnership's latest events with who made them (``events_visible_to`` filtered by
-# partnership, with ``select_related("actor_user", "actor_key")``).
+# 6. The latest events with who made them (``events_visible_to`` filtered by partnership,
+# with ``select_related("actor_user", "actor_key")``).
 _EVENTS_SQL = f"""
-    SELECT {_EVENT_COLUMNS}, {_USER_COLUMNS}, {_KEY_COLUMNS}
+    SELECT {_EVENT.sql}, {_USER.sql}, {_KEY.sql}
       FROM {ActivityEvent._meta.db_table} e
       LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_user_id
       LEFT JOIN {ApiKey._meta.db_table} k ON k.id = e.actor_key_id
-     WHERE e.workspace_id = %(workspace)s AND e.partnership_id = %(partnership)s
+     WHERE e.workspace_id = %(workspace)s AND e.partnership_id = %(pk)s AND {_VISIBLE}
      ORDER BY e.created_at DESC, e.id DESC
      LIMIT %(limit)s
-"""  # noqa: S608 -- table and column names are the models'; every value is a parameter
+"""  # noqa: S608
 
+# 7. The reader's unread notifications, counted up to a cap for the navigation
+# (``partnerhub.selectors_reminders.unread_count``'s query; none asked: 0 rows counted).
+_UNREAD_SQL = f"""
+    SELECT count(*) FROM (
+        SELECT 1 FROM {Reminder._meta.db_table}
+         WHERE workspace_id = %(workspace)s AND recipient_id = %(reader)s AND read_at IS NULL
+         LIMIT %(unread_cap)s) unread
+"""  # noqa: S608
 
-def latest_events(*, workspace: Workspace, partnership: Partnership) -> list[ActivityEvent]:
-    """The partnership's latest ``RECENT_EVENTS`` events, newest first, with their actor
-    user and API key (one query)."""
-    n_event, n_user = len(_EVENT_FIELDS), len(_USER_FIELDS)
-    events = []
-    with connection.cursor() as cursor:
-        cursor.execute(
+# Sent with its runs of white space made one (no statement has a literal with two
+# spaces): psycopg converts the placeholders of a text up to 4 KiB once per process and of
+# a longer one on every call (a test keeps it under).
+DASHBOARD_READS_SQL = " ".join(
+    ";".join(
+        (
+            _PARTNERSHIP_SQL,
+            _GOALS_SQL,
+            _MILESTONES_SQL,
+            _INDICATORS_SQL,
+            _COMMITMENT_TOTALS_SQL,
             _EVENTS_SQL,
-            {"workspace": workspace.pk, "partnership": partnership.pk, "limit": RECENT_EVENTS},
+            _UNREAD_SQL,
         )
-        for row in cursor.fetchall():
-            event = _instance(ActivityEvent, _EVENT_FIELDS, row[:n_event])
-            user_row, key_row = row[n_event : n_event + n_user], row[n_event + n_user :]
-            # A join that found no row leaves the actor unset (None), like select_related.
-            event.actor_user = (
-                _instance(User, _USER_FIELDS, user_row) if user_row[_USER_PK] is not None else None
-            )
-            event.actor_key = (
-                _instance(ApiKey, _KEY_FIELDS, key_row) if key_row[_KEY_PK] is not None else None
-            )
-            events.append(event)
+    ).split()
+)
+
+# The two aggregates, in one round trip (their text unchanged).
+DASHBOARD_AGGREGATES_SQL = f"{_TO_DATE_SQL};{_INDICATOR_NEEDS_SQL}"
+
+
+def _result_sets(sql: str, params: dict[str, Any]) -> list[list[tuple[Any, ...]]]:
+    """Every statement's rows, in order, from one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        sets = [cursor.fetchall()]
+        while cursor.nextset():
+            sets.append(cursor.fetchall())
+    return sets
+
+
+def _events(rows: list[tuple[Any, ...]]) -> list[ActivityEvent]:
+    n_event, n_user = _EVENT.count, _USER.count
+    users: dict[int, User] = {}  # one instance per person, however many events they made
+    events = []
+    for row in rows:
+        event = _EVENT.instance(row[:n_event])
+        user_row, key_row = row[n_event : n_event + n_user], row[n_event + n_user :]
+        # A join that found no row leaves the actor unset (None), like select_related.
+        user_id = user_row[_USER.pk]
+        if user_id is None:
+            event.actor_user = None
+        else:
+            if user_id not in users:
+                users[user_id] = _USER.instance(user_row)
+            event.actor_user = users[user_id]
+        event.actor_key = _KEY.instance(key_row) if key_row[_KEY.pk] is not None else None
+        events.append(event)
     return events
 
 
-def dashboard_commitment_totals(*, workspace: Workspace, partnership: Partnership) -> list[Amount]:
-    """The partnership's ``commitment_totals(...).totals`` (no per-member sums), one query."""
-    totals = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _COMMITMENT_TOTALS_SQL, {"workspace": workspace.pk, "partnership": partnership.pk}
+def _commitment_totals(rows: list[tuple[Any, ...]]) -> list[Amount]:
+    totals = [
+        Amount(
+            kind=kind,
+            currency=currency,
+            pledged=ZERO + pledged,
+            delivered=ZERO if delivered is None else ZERO + delivered,
         )
-        for kind, currency, pledged, delivered in cursor.fetchall():
-            totals.append(
-                Amount(
-                    kind=kind,
-                    currency=currency,
-                    pledged=ZERO + pledged,
-                    delivered=ZERO if delivered is None else ZERO + delivered,
-                )
-            )
+        for kind, currency, pledged, delivered in rows
+    ]
     return sorted(totals, key=lambda a: (CommitmentKind.values.index(a.kind), a.currency))
 
 
-def partnership_dashboard(
-    *, workspace: Workspace, access: PartnershipAccess, partnership: Partnership
-) -> PartnershipDashboard:
-    """Goals, milestones overdue or due within 30 days, indicators with progress,
-    commitments, figures waiting and owed, the latest activity. Seven queries, whatever the
-    number of goals, milestones, indicators or figures."""
-    today = workspace_today(workspace)
-    params = {
-        "workspace": workspace.pk,
-        "partnership": partnership.pk,
-        "done": MilestoneStatus.DONE.value,
-        "due_before": today + timedelta(days=UPCOMING_DAYS),
+def _progress(rows: list[tuple[Any, ...]]) -> dict[int, IndicatorProgress]:
+    """``indicators_progress``'s answer from ``_TO_DATE_SQL``'s rows."""
+    return {
+        indicator_id: progress_from_row(
+            indicator_id=indicator_id,
+            direction=direction,
+            baseline_value=baseline_value,
+            target_value=target_value,
+            baseline_date=baseline_date,
+            target_date=target_date,
+            actual=actual,
+            as_of=as_of,
+            periods_with_data=periods_with_data,
+        )
+        for (
+            indicator_id,
+            _aggregation,
+            direction,
+            baseline_value,
+            target_value,
+            baseline_date,
+            target_date,
+            actual,
+            as_of,
+            periods_with_data,
+        ) in rows
     }
-    goals = list(SharedGoal.objects.raw(_GOALS_SQL, params))
-    goal_of = {goal.pk: goal for goal in goals}
-    for goal in goals:
+
+
+def partnership_dashboard(
+    *,
+    workspace: Workspace,
+    access: PartnershipAccess,
+    pk: int,
+    reader_id: int | None = None,
+) -> PartnershipDashboard:
+    """The dashboard of partnership ``pk`` as ``access`` may see it (Partnership.DoesNotExist
+    when it may not: another organization's partnership, for a partner): goals,
+    milestones overdue or due within 30 days, indicators with progress, commitments,
+    figures waiting and owed, the latest activity; and ``reader_id``'s unread
+    notifications, for the navigation. Two round trips, whatever the number of goals,
+    milestones, indicators or figures."""
+    today = workspace_today(workspace)
+    sees_all = access.can(Action.VIEW_ALL_PARTNERSHIPS)
+    (
+        partnership_rows,
+        goal_rows,
+        milestone_rows,
+        indicator_rows,
+        commitment_rows,
+        event_rows,
+        unread_rows,
+    ) = _result_sets(
+        DASHBOARD_READS_SQL,
+        {
+            "workspace": workspace.pk,
+            "pk": pk,
+            "sees_all": sees_all,
+            "organization": access.organization_id,
+            "done": MilestoneStatus.DONE.value,
+            "due_before": today + timedelta(days=UPCOMING_DAYS),
+            "limit": RECENT_EVENTS,
+            "reader": reader_id,
+            "unread_cap": UNREAD_COUNT_CAP,
+        },
+    )
+    if not partnership_rows:
+        raise Partnership.DoesNotExist("No such partnership.")
+    partnership = _PARTNERSHIP.instance(partnership_rows[0])
+    n_goal = _GOAL.count
+    goals = []
+    for row in goal_rows:
+        goal = _GOAL.instance(row[:n_goal])
+        goal.milestone_count, goal.milestones_done = row[n_goal:]
         goal.partnership = partnership
-    milestones = list(Milestone.objects.raw(_MILESTONES_SQL, params))
-    indicators = list(Indicator.objects.raw(_INDICATORS_SQL, params))
+        goals.append(goal)
+    goal_of = {goal.pk: goal for goal in goals}
     # The related objects the page shows, from the rows already read (no query each).
+    milestones = [_MILESTONE.instance(row) for row in milestone_rows]
     for milestone in milestones:
         milestone.partnership = partnership
         if milestone.goal_id in goal_of:
             milestone.goal = goal_of[milestone.goal_id]
+    indicators = [_INDICATOR.instance(row) for row in indicator_rows]
     for indicator in indicators:
         indicator.partnership = partnership
         if indicator.goal_id in goal_of:
             indicator.goal = goal_of[indicator.goal_id]
+
+    ids = sorted(i.pk for i in indicators)
     # A partner is told what their own organization owes; the others, the whole.
-    mine = None if access.can(Action.VIEW_ALL_PARTNERSHIPS) else access.organization_id
-    needs = indicator_needs(
-        workspace=workspace,
-        partnership_ids=[partnership.pk],
-        today=today,
-        organization_id=mine,
-        partnership_of={i.pk: partnership.pk for i in indicators},
-        with_approved=False,  # the progress says it
+    mine = None if sees_all else access.organization_id
+    progress_rows, needs_rows = _result_sets(
+        DASHBOARD_AGGREGATES_SQL,
+        {
+            **_params(workspace, ids),
+            **_needs_params(workspace=workspace, ids=ids, partnerships=[pk], today=today),
+            "organization": mine,
+        },
     )
+    progress = _progress(progress_rows)
+    needs = _needs_of(needs_rows, {i.pk: pk for i in indicators})
     owed = {i: n.owed for i, n in needs.indicators.items() if n.owed}
     return PartnershipDashboard(
         partnership=partnership,
@@ -423,15 +574,14 @@ def partnership_dashboard(
         goals=goals,
         overdue_milestones=[m for m in milestones if m.due_date < today],
         upcoming_milestones=[m for m in milestones if m.due_date >= today],
-        indicators=_progress_rows(workspace, indicators, owed),
-        commitments=CommitmentTotals(
-            totals=dashboard_commitment_totals(workspace=workspace, partnership=partnership)
-        ),
-        waiting=needs.waiting.get(partnership.pk, 0),
+        indicators=[IndicatorRow(i, progress[i.pk], owed.get(i.pk, 0)) for i in indicators],
+        commitments=CommitmentTotals(totals=_commitment_totals(commitment_rows)),
+        waiting=needs.waiting.get(pk, 0),
         owed=sum(owed.values())
         if mine is None
         else sum(n.owed_by_organization for n in needs.indicators.values()),
-        activity=latest_events(workspace=workspace, partnership=partnership),
+        activity=_events(event_rows),
+        unread_notifications=int(unread_rows[0][0]) if reader_id is not None else None,
     )
 
 

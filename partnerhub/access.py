@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.http import Http404
 
 from partnerhub.models import ApiKey, Membership, Workspace
 from partnerhub.permissions import API_KEY_ROLES, Action, can
+from partnerhub.prepared import prepared_cursor
 from partnerhub.selectors import membership_for, memberships_of_user
 from partnerhub.tenancy import activate_workspace
 
@@ -55,18 +57,53 @@ def resolve_workspace_access(
     return access
 
 
+# Every membership of a person with its workspace, in the switcher's order
+# (``memberships_of_user``: by workspace name; then by id, so that equal names keep one
+# order). Constant SQL: every workspace page runs it, and building the queryset cost more
+# than running it. Not joined to their organizations: those rows are under Row-Level
+# Security and no workspace is set yet (the join would find none); the chosen
+# membership's organization loads on first use, after ``activate_workspace``.
+_MEMBERSHIP_FIELDS = list(Membership._meta.concrete_fields)
+_WORKSPACE_FIELDS = list(Workspace._meta.concrete_fields)
+# On PostgreSQL neither model has a field the database answers in another form than the
+# model's: the values go into the instances as they come (a test compares them with the
+# ORM's). Prepared once per connection (partnerhub.prepared).
+_MEMBERSHIP_ATTNAMES = [f.attname for f in _MEMBERSHIP_FIELDS]
+_WORKSPACE_ATTNAMES = [f.attname for f in _WORKSPACE_FIELDS]
+_MEMBERSHIPS_SQL = f"""
+    SELECT {", ".join(f"m.{f.column}" for f in _MEMBERSHIP_FIELDS)},
+           {", ".join(f"w.{f.column}" for f in _WORKSPACE_FIELDS)}
+      FROM {Membership._meta.db_table} m
+      JOIN {Workspace._meta.db_table} w ON w.id = m.workspace_id
+     WHERE m.user_id = %s
+     ORDER BY w.name, m.id
+"""  # noqa: S608 -- table and column names are the models'; the user id is a parameter
+
+
+def _memberships_with_workspaces(user) -> list[Membership]:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        # SQLite answers date-times as text, which only the ORM's converters turn back.
+        return list(memberships_of_user(user=user))
+    n = len(_MEMBERSHIP_FIELDS)
+    memberships = []
+    with prepared_cursor() as cursor:
+        cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
+        for row in cursor.fetchall():
+            membership = Membership.from_db(connection.alias, _MEMBERSHIP_ATTNAMES, row[:n])
+            membership.workspace = Workspace.from_db(connection.alias, _WORKSPACE_ATTNAMES, row[n:])
+            memberships.append(membership)
+    return memberships
+
+
 def resolve_member_access(  # type: ignore[no-untyped-def]
     *, user, workspace_slug: str
 ) -> tuple[WorkspaceAccess, list[Membership]]:
     """``resolve_workspace_access`` for a signed-in person on an HTML page, which also
     needs every workspace of theirs (the navigation's switcher): one query reads all
-    their memberships, with workspace and organization, and the one of ``workspace_slug``
-    is picked from them (Http404 when there is none). Returns the access and the
-    memberships in the switcher's order."""
-    # Not joined to their organizations: those rows are under Row-Level Security and no
-    # workspace is set yet (the join would find none). The chosen membership's
-    # organization loads on first use, after activate_workspace below.
-    memberships = list(memberships_of_user(user=user))
+    their memberships, with workspace (``memberships_of_user``'s answer), and the one of
+    ``workspace_slug`` is picked from them (Http404 when there is none). Returns the
+    access and the memberships in the switcher's order."""
+    memberships = _memberships_with_workspaces(user)
     membership = next((m for m in memberships if m.workspace.slug == workspace_slug), None)
     if membership is None:
         raise Http404("No such workspace.")

@@ -141,7 +141,8 @@ def _workspace_links(request: HttpRequest) -> list[NavLink]:
 
 class NotificationsLink:
     """The navigation's "Notifications (3)": the unread count is one query on the partial
-    index of unread reminders, run only when a page renders it, and at most once."""
+    index of unread reminders, run only when a page renders it, and at most once; none
+    when the page read it with its own reads (``request.nav_unread``, the dashboard)."""
 
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
@@ -155,6 +156,9 @@ class NotificationsLink:
 
     @cached_property
     def unread(self) -> int:
+        known = getattr(self._request, "nav_unread", None)
+        if known is not None:
+            return int(known)
         return unread_count(
             workspace=self._request.workspace,  # type: ignore[attr-defined]
             user=self._request.user,  # type: ignore[arg-type]

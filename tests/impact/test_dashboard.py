@@ -126,6 +126,10 @@ def test_the_dashboard_numbers_match_the_data(cast_a, board):
     assert f'href="{review}?partnership={board.pk}"' in html
     assert f'href="{url("missing_data", cast_a)}?partnership={board.pk}"' in html
     assert url("impact_report", cast_a, pk=board.pk) in html
+    assert url("goal_list", cast_a, pk=board.pk) in html
+    assert f'href="{url("partnership_activity", cast_a, pk=board.pk)}">All activity' in html
+    assert f'href="{url("partnership_detail", cast_a, pk=board.pk)}#commitments"' in html
+    assert "Enter your figures" not in html
     assert "Every child reads" in html.split('id="activity-heading"')[1]  # latest activity
     milestones = html.split('id="milestones-heading"')[1].split('id="indicators-heading"')[0]
     assert "Baseline survey" in milestones and "Reading clubs open" in milestones
@@ -146,6 +150,8 @@ def test_partners_of_members_see_it_with_their_own_owed_figures(cast_a, board):
     assert "Figures your organization owes" in html
     assert url("measurement_review_queue", cast_a) not in html  # partners do not review
     assert url("missing_data", cast_a) not in html
+    assert f'<a href="{url("my_figures", cast_a)}">Enter your figures</a>' in html
+    assert f'<a href="{url("partnership_list", cast_a)}">Partnerships</a>' in html
     assert indicator.name in html
 
 
@@ -155,6 +161,8 @@ def test_viewers_read_but_are_not_sent_to_review(cast_a, board):
     html = response.content.decode()
     assert "Every child reads" in html
     assert url("measurement_review_queue", cast_a) not in html
+    assert url("missing_data", cast_a) not in html and "Enter your figures" not in html
+    assert f'<a href="{url("impact_portfolio", cast_a)}">Portfolio</a>' in html
 
 
 def test_partners_of_other_organizations_and_other_workspaces_get_404(cast_a, cast_b):
@@ -230,8 +238,9 @@ def test_the_dashboard_query_count_does_not_grow(cast_a, role):
                 status=MeasurementStatus.SUBMITTED,
             )
     # user (the session comes from the cache), the memberships with their workspaces (the
-    # page's and the navigation's switcher's), tenant setting, partnership, goals,
-    # milestones, indicators, progress (one query), owed and waiting figures (one, the
-    # partner's own owed figures included), commitment totals, activity, unread
-    # notifications (tests/impact/test_dashboard_reads.py pins the number).
+    # page's and the navigation's switcher's), tenant setting, the page's reads in one
+    # round trip (partnership, goals, milestones, indicators, commitment totals, activity,
+    # unread notifications), the two aggregates in one (progress; owed and waiting
+    # figures, the partner's own owed figures included).
+    # tests/impact/test_dashboard_reads.py pins the number.
     assert _dashboard_queries(cast_a, few, role) == _dashboard_queries(cast_a, many, role)

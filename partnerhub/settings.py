@@ -233,9 +233,12 @@ WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3 * 360
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 
 # --- Authentication (django-allauth) ----------------------------------------------------
+# Django's and allauth's backends, reading the signed-in person by a prepared statement
+# (partnerhub/auth_backends.py). A session signed in under their former paths (before
+# this change) ends: its holder signs in again, once.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "partnerhub.auth_backends.ModelBackend",
+    "partnerhub.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

@@ -43,7 +43,6 @@ from roles.selectors import RESPONSIBLE_OR_ACCOUNTABLE
 
 KEY_NAME_PREFIX = "bench suite"
 MAX_POST_TARGETS = 2_000
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def session_cookie(user: User) -> str:
@@ -51,7 +50,8 @@ def session_cookie(user: User) -> str:
     engine = import_module(settings.SESSION_ENGINE)
     session = engine.SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = MODEL_BACKEND
+    # The first backend, as a password sign-in through it records.
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

@@ -111,8 +111,19 @@ class ReminderState(models.TextChoices):
 
 
 class Reminder(TenantModel):
+    """Every sweep inserts thousands of these, and each index and each foreign-key
+    trigger costs every insert: the indexes are the ones the pages and tasks read
+    through (listed in ``Meta``), each also serving a foreign key's checks, and no
+    single-column index repeats the start of another one. ``partnership`` and ``email``
+    have no single-column foreign key of their own: their composite same-workspace keys
+    (``partnerhub.rls.TenantForeignKey`` in the migration) already require the row to
+    exist, and Django's ``on_delete`` does the cascade and the SET NULL."""
+
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # reminder_recipient_ws leads with it
     )
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     subject_type = models.CharField(max_length=30, help_text="e.g. milestone, period, figure")
@@ -121,7 +132,13 @@ class Reminder(TenantModel):
         max_length=80, help_text="Which firing of the rule, e.g. the due date or the step"
     )
     partnership = models.ForeignKey(
-        "partners.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "partners.Partnership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,  # (workspace, partnership) -> partners_partnership instead
+        db_index=False,  # reminder_ws_pship serves it
     )
     title = models.CharField(max_length=300)
     detail = models.CharField(max_length=300, blank=True)
@@ -135,6 +152,8 @@ class Reminder(TenantModel):
         null=True,
         blank=True,
         related_name="reminders",
+        db_constraint=False,  # (workspace, email) -> partnerhub_reminderemail instead
+        db_index=False,  # reminder_ws_email serves it
     )
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -161,20 +180,30 @@ class Reminder(TenantModel):
                 condition=Q(state="pending"),
                 name="reminder_ws_pending",
             ),
-            # The in-app list and its unread count.
+            # The in-app list (one person in one workspace, newest first). The person
+            # first: deleting a user checks and deletes their reminders through it too.
             models.Index(
-                fields=["workspace", "recipient", "created_at", "id"], name="reminder_ws_recipient"
+                fields=["recipient", "workspace", "created_at", "id"],
+                name="reminder_recipient_ws",
             ),
+            # The unread count of every page's navigation.
             models.Index(
                 fields=["workspace", "recipient"],
                 condition=Q(read_at__isnull=True),
                 name="reminder_ws_unread",
             ),
-            # The partnership's reminder log.
+            # The partnership's reminder log; the (workspace, partnership) key's checks.
             models.Index(
                 fields=["workspace", "partnership", "created_at", "id"], name="reminder_ws_pship"
             ),
-            models.Index(fields=["workspace", "email"], name="reminder_ws_email"),
+            # An email's reminders (building, sending, withdrawing it); the (workspace,
+            # email) key's checks. Only reminders in an email: a new one is not, so the
+            # sweep's inserts skip this index.
+            models.Index(
+                fields=["workspace", "email"],
+                condition=Q(email__isnull=False),
+                name="reminder_ws_email",
+            ),
         ]
 
     def __str__(self) -> str:

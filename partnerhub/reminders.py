@@ -5,7 +5,9 @@ case and at most once more per crashed worker.
 Rules live in the apps whose objects they remind about and register here from their
 ``AppConfig.ready()`` (this core imports no domain app). A rule reads its table in keyset
 batches and answers the reminders it wants, keys first (``Candidates``: recipient,
-subject, occurrence, and a function building the texts) or as ``ReminderSpec`` rows. Per
+subject, occurrence, and a function building the texts) or as ``ReminderSpec`` rows. A
+rule may leave its recipients to a ``Recipients`` object the engine asks once per
+transaction for every rule sharing it (the three milestone rules: one query). Per
 transaction the engine asks which keys the outbox holds already (one query), builds the
 texts of the others only and inserts them with ``ON CONFLICT DO NOTHING`` on the unique
 key (recipient, kind, subject, occurrence), so a sweep that runs twice -- or two beat
@@ -31,16 +33,16 @@ Delivery:
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -61,6 +63,7 @@ from partnerhub.models import (
     ReminderKind,
     ReminderPolicy,
     ReminderState,
+    User,
     Workspace,
 )
 from partnerhub.tenancy import workspace_context
@@ -92,30 +95,59 @@ class ReminderSpec:
 ReminderTexts = tuple[str, str, str, int | None]
 
 
+class Recipients(Protocol):
+    """Finds the people of many candidates at once (``Candidates.add_for``): rules of
+    one kind of subject ask for them with ``wants`` (say, a milestone and its letters),
+    and the engine asks ``resolve`` once per transaction for the wants of every rule
+    sharing its ``key`` -- one query where each rule would have made its own."""
+
+    key: Hashable
+
+    def resolve(self, wants: Collection[Hashable]) -> Mapping[Hashable, Sequence[int]]:
+        """Each want's recipient ids, in the order their reminders are made."""
+        ...
+
+
 class Candidates:
     """The reminders a rule wants from one batch, keys first: ``keys[i]`` is (recipient
     id, subject id, occurrence) and ``texts(items[i])`` answers its (title, detail, path,
     partnership id). The engine asks the outbox which keys exist already (one query per
     transaction) and builds the texts of the new ones only: in the steady state -- every
-    reminder of the day already created -- a rule formats nothing."""
+    reminder of the day already created -- a rule formats nothing.
 
-    __slots__ = ("items", "keys", "kind", "subject_type", "texts")
+    A rule that finds its recipients through ``recipients`` adds ``wants`` instead
+    (``add_for``); they become keys, in the order they were added, once resolved
+    (``resolve_recipients``)."""
+
+    __slots__ = ("items", "keys", "kind", "recipients", "subject_type", "texts", "wanted")
 
     def __init__(
-        self, *, kind: str, subject_type: str, texts: Callable[[Any], ReminderTexts]
+        self,
+        *,
+        kind: str,
+        subject_type: str,
+        texts: Callable[[Any], ReminderTexts],
+        recipients: Recipients | None = None,
     ) -> None:
         self.kind = kind
         self.subject_type = subject_type
         self.texts = texts
+        self.recipients = recipients
         self.keys: list[tuple[int, int, str]] = []
         self.items: list[Any] = []
+        self.wanted: list[tuple[Hashable, int, str, Any]] = []
 
     def add(self, recipient_id: int, subject_id: int, occurrence: str, item: Any) -> None:
         self.keys.append((recipient_id, subject_id, occurrence))
         self.items.append(item)
 
+    def add_for(self, want: Hashable, subject_id: int, occurrence: str, item: Any) -> None:
+        """A reminder to each of the people ``recipients`` finds for ``want``."""
+        self.wanted.append((want, subject_id, occurrence, item))
+
     def specs(self, indexes: Iterable[int] | None = None) -> list[ReminderSpec]:
         """The candidates (those at ``indexes``, else all) as specs, texts built."""
+        resolve_recipients([self])
         kind, subject_type, texts, keys, items = (
             self.kind,
             self.subject_type,
@@ -141,6 +173,24 @@ class Candidates:
                 )
             )
         return specs
+
+
+def resolve_recipients(groups: Iterable[Candidates]) -> None:
+    """Turn the wants of ``groups`` into keys: one ``resolve`` per recipients ``key``
+    for all the groups sharing it (the milestone rules of a transaction: one query)."""
+    sharing: dict[Hashable, tuple[Recipients, list[Candidates]]] = {}
+    for group in groups:
+        if group.wanted and group.recipients is not None:
+            sharing.setdefault(group.recipients.key, (group.recipients, []))[1].append(group)
+    for recipients, waiting in sharing.values():
+        found = recipients.resolve({want for group in waiting for want, *_ in group.wanted})
+        for group in waiting:
+            keys, items = group.keys, group.items
+            for want, subject_id, occurrence, item in group.wanted:
+                for recipient_id in found.get(want, ()):
+                    keys.append((recipient_id, subject_id, occurrence))
+                    items.append(item)
+            group.wanted = []
 
 
 class RuleBatch:
@@ -263,13 +313,28 @@ def cadences_for(*, workspace: Workspace, user_ids: Iterable[int]) -> dict[int, 
     return {user_id: chosen.get(user_id, Cadence.DAILY) for user_id in ids}
 
 
+# ``Membership.objects.filter(workspace=..., user_id__in=..., user__is_active=True)``
+# as constant SQL (but for the number of ids): the batcher and the returned-figure rule
+# ask once per batch, and building the query cost more than running it.
+_ACTIVE_MEMBERS_SQL = f"""
+    SELECT m.user_id
+      FROM {Membership._meta.db_table} m
+      JOIN {User._meta.db_table} u ON u.id = m.user_id
+     WHERE m.workspace_id = %s AND u.is_active AND m.user_id IN ({{}})
+"""  # noqa: S608 -- table names from the models; every value is a parameter
+
+
 def active_member_ids(*, workspace: Workspace, user_ids: Iterable[int]) -> set[int]:
-    """Those of ``user_ids`` who still belong to the workspace with an active account."""
-    return set(
-        Membership.objects.filter(
-            workspace=workspace, user_id__in=set(user_ids), user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
+    """Those of ``user_ids`` who still belong to the workspace with an active account.
+    One query (none for no ids)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ACTIVE_MEMBERS_SQL.format(", ".join(["%s"] * len(ids))), [workspace.pk, *ids]
+        )
+        return {user_id for (user_id,) in cursor.fetchall()}
 
 
 # --- The sweep ---------------------------------------------------------------------------
@@ -283,19 +348,28 @@ class SweepStats:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-# The rows travel as one JSON array of arrays (json.dumps is C; binding nine arrays
-# element by element costs several times more per row in the driver).
+# The rows travel as one JSON array of arrays (orjson is C; binding nine arrays element
+# by element costs several times more per row in the driver). The counts by kind come
+# back, not a row per reminder.
 _INSERT_SQL = """
-    INSERT INTO partnerhub_reminder
-        (workspace_id, created_at, updated_at, recipient_id, kind, subject_type, subject_id,
-         occurrence, partnership_id, title, detail, path, state, read_at, email_id)
-    SELECT %s, %s, %s, (e->>0)::bigint, e->>1, e->>2, (e->>3)::bigint, left(e->>4, 80),
-           (e->>5)::bigint, left(e->>6, 300), left(e->>7, 300), left(e->>8, 500), %s,
-           NULL, NULL
-      FROM jsonb_array_elements(%s::jsonb) AS e
-    ON CONFLICT ON CONSTRAINT reminder_once DO NOTHING
-    RETURNING kind
+    WITH inserted AS (
+        INSERT INTO partnerhub_reminder
+            (workspace_id, created_at, updated_at, recipient_id, kind, subject_type,
+             subject_id, occurrence, partnership_id, title, detail, path, state, read_at,
+             email_id)
+        SELECT %s, %s, %s, (e->>0)::bigint, e->>1, e->>2, (e->>3)::bigint, left(e->>4, 80),
+               (e->>5)::bigint, left(e->>6, 300), left(e->>7, 300), left(e->>8, 500), %s,
+               NULL, NULL
+          FROM jsonb_array_elements(%s::jsonb) AS e
+        ON CONFLICT ON CONSTRAINT reminder_once DO NOTHING
+        RETURNING kind
+    )
+    SELECT kind, count(*) FROM inserted GROUP BY kind
 """
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: datetime) -> int:
@@ -345,12 +419,9 @@ def _insert_rows(
     if not rows:
         return created
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_SQL,
-            [workspace.pk, now, now, ReminderState.PENDING, json.dumps(rows, ensure_ascii=False)],
-        )
-        for (kind,) in cursor.fetchall():
-            created[kind] = created.get(kind, 0) + 1
+        cursor.execute(_INSERT_SQL, [workspace.pk, now, now, ReminderState.PENDING, _json(rows)])
+        for kind, count in cursor.fetchall():
+            created[kind] = count
     return created
 
 
@@ -395,7 +466,7 @@ def reminder_keys_present(*, workspace: Workspace, keys: list[ReminderKey]) -> s
             if row in wanted
         }
     with connection.cursor() as cursor:
-        cursor.execute(_PRESENT_SQL, [json.dumps(keys, ensure_ascii=False), workspace.pk])
+        cursor.execute(_PRESENT_SQL, [_json(keys), workspace.pk])
         found: set[ReminderKey] = set(cursor.fetchall())
     if any(len(key[4]) > 80 for key in keys):  # stored cut to 80: name them as asked
         return {key for key in keys if (*key[:4], key[4][:80]) in found}
@@ -412,6 +483,7 @@ def reminders_insert_wanted(
     """Insert ``specs`` and those ``candidates`` not in the outbox yet (their texts built
     for those only); answers how many reminders were new, by kind. On PostgreSQL one
     query asks which candidates exist, one inserts the rest."""
+    resolve_recipients(candidates)
     keys: list[ReminderKey] = []
     for group in candidates:
         kind, subject_type = group.kind, group.subject_type

@@ -8,8 +8,9 @@ organizations that are still members of the partnership are reminded (the others
 open the link any more).
 
 Each rule reads milestones in keyset order by id, in batches, and costs a fixed number of
-queries per batch (the milestones, their owners, the people of the owners'
-organizations, and the coordinators when an overdue step escalates).
+queries per batch: the milestones, and the coordinators when an overdue step escalates.
+The people behind the letters (``MilestonePeople``) are found once per transaction for
+the batches of all three rules: one query on PostgreSQL, two elsewhere.
 
 Days are whole days in the workspace's time zone (``today`` comes from the engine). A
 step of a rule may fire later than its day, up to ``LATE_FIRING_DAYS`` (sweeps were down,
@@ -21,10 +22,10 @@ people about long-past events.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -57,6 +58,8 @@ from roles.models import Raci, RoleAssignment
 
 LATE_FIRING_DAYS = 7
 SUBJECT = "milestone"
+RESPONSIBLE: tuple[str, ...] = (Raci.RESPONSIBLE.value,)
+ESCALATED: tuple[str, ...] = (Raci.RESPONSIBLE.value, Raci.ACCOUNTABLE.value)
 
 # The columns each rule reads (S-ref in bench/sweep.py reads the same ones).
 DUE_FIELDS = ("id", "title", "due_date", "partnership_id", "goal__title")
@@ -189,8 +192,8 @@ def _owners_statement() -> str:
         WITH a AS MATERIALIZED (
             SELECT a.milestone_id, a.raci, a.organization_id, a.person_id
               FROM {assignments} a
-             WHERE a.workspace_id = %(workspace)s AND a.milestone_id = ANY(%(ids)s)
-               AND a.raci = ANY(%(letters)s)
+             WHERE a.workspace_id = %(workspace)s AND a.milestone_id = ANY(%(ids)s::bigint[])
+               AND a.raci = ANY(%(letters)s::text[])
                AND EXISTS (
                    SELECT 1 FROM {members} pm
                     WHERE pm.workspace_id = a.workspace_id
@@ -223,8 +226,9 @@ def _owners_sql(*, workspace: Workspace, milestone_ids: list[int], letters: list
             _owners_statement(),
             {
                 "workspace": workspace.pk,
-                "ids": milestone_ids,
-                "letters": letters,
+                # Array literals: the driver adapts a list element by element.
+                "ids": "{" + ",".join(map(str, milestone_ids)) + "}",
+                "letters": "{" + ",".join(letters) + "}",
                 "partner": Role.PARTNER.value,
             },
         )
@@ -234,6 +238,32 @@ def _owners_sql(*, workspace: Workspace, milestone_ids: list[int], letters: list
                 found = people[(milestone_id, letter)] = set()
             found.add(user_id)
     return _Owners(people)
+
+
+# A milestone's want: (milestone id, letters, more recipients) -- the people behind the
+# letters, and the coordinators when an overdue step escalates.
+MilestoneWant = tuple[int, tuple[str, ...], tuple[int, ...]]
+
+
+class MilestonePeople:
+    """The recipients of the milestone rules (``partnerhub.reminders.Recipients``): all
+    the rules of a transaction share one ``milestone_owners`` query (three rules each
+    asking for their own batch cost three)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.key = ("milestone people", workspace.pk)
+
+    def resolve(self, wants: Collection[Hashable]) -> dict[Hashable, list[int]]:
+        milestone_wants = cast("Collection[MilestoneWant]", wants)
+        owners = milestone_owners(
+            workspace=self.workspace,
+            milestone_ids=sorted({want[0] for want in milestone_wants}),
+            letters=sorted({letter for want in milestone_wants for letter in want[1]}),
+        )
+        return {
+            want: sorted(owners.of(want[0], *want[1]).union(want[2])) for want in milestone_wants
+        }
 
 
 # --- Reading milestones ------------------------------------------------------------------
@@ -301,9 +331,6 @@ class MilestoneDueRule:
             after=after,
             limit=limit,
         )
-        owners = milestone_owners(
-            workspace=workspace, milestone_ids=[r[0] for r in rows], letters=[Raci.RESPONSIBLE]
-        )
         paths, day = _paths(workspace), reminder_days()
 
         def texts(row: tuple[Any, ...]) -> ReminderTexts:
@@ -315,16 +342,17 @@ class MilestoneDueRule:
                 partnership_id,
             )
 
-        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
-        add = candidates.add
+        candidates = Candidates(
+            kind=self.kind, subject_type=SUBJECT, texts=texts, recipients=MilestonePeople(workspace)
+        )
+        add_for = candidates.add_for
         for row in rows:
             milestone_id, due_date = row[0], row[2]
             step = due_step((due_date - today).days, thresholds)
             if step is None:
                 continue
             occurrence = f"due:{due_date.isoformat()}:{step}"
-            for recipient_id in sorted(owners.of(milestone_id, Raci.RESPONSIBLE)):
-                add(recipient_id, milestone_id, occurrence, row)
+            add_for((milestone_id, RESPONSIBLE, ()), milestone_id, occurrence, row)
         return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
@@ -374,12 +402,7 @@ class MilestoneOverdueRule:
             if step is not None:
                 steps[milestone_id] = (step[0], step[1] >= escalate)
         escalating = any(escalated for _, escalated in steps.values())
-        owners = milestone_owners(
-            workspace=workspace,
-            milestone_ids=list(steps),
-            letters=[Raci.RESPONSIBLE, Raci.ACCOUNTABLE] if escalating else [Raci.RESPONSIBLE],
-        )
-        coordinators = set(coordinator_ids(workspace=workspace)) if escalating else set()
+        coordinators = tuple(coordinator_ids(workspace=workspace)) if escalating else ()
         paths, day = _paths(workspace), reminder_days()
 
         def texts(item: tuple[tuple[Any, ...], bool]) -> ReminderTexts:
@@ -397,20 +420,22 @@ class MilestoneOverdueRule:
                 partnership_id,
             )
 
-        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
-        add = candidates.add
+        candidates = Candidates(
+            kind=self.kind, subject_type=SUBJECT, texts=texts, recipients=MilestonePeople(workspace)
+        )
+        add_for = candidates.add_for
         for row in rows:
             milestone_id = row[0]
             if milestone_id not in steps:
                 continue
             n, escalated = steps[milestone_id]
-            recipients = owners.of(milestone_id, Raci.RESPONSIBLE)
-            if escalated:
-                recipients |= owners.of(milestone_id, Raci.ACCOUNTABLE) | coordinators
+            want: MilestoneWant = (
+                (milestone_id, ESCALATED, coordinators)
+                if escalated
+                else (milestone_id, RESPONSIBLE, ())
+            )
             occurrence = f"overdue:{row[2].isoformat()}:{n}"
-            item = (row, escalated)
-            for recipient_id in sorted(recipients):
-                add(recipient_id, milestone_id, occurrence, item)
+            add_for(want, milestone_id, occurrence, (row, escalated))
         return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 
@@ -446,9 +471,6 @@ class MilestoneStaleRule:
             )
         )
         rows, last_key = _read(queryset, STALE_FIELDS, after=after, limit=limit)
-        owners = milestone_owners(
-            workspace=workspace, milestone_ids=[r[0] for r in rows], letters=[Raci.RESPONSIBLE]
-        )
         zone = _zone(workspace)
         paths, day = _paths(workspace), reminder_days()
 
@@ -466,15 +488,15 @@ class MilestoneStaleRule:
                 partnership_id,
             )
 
-        candidates = Candidates(kind=self.kind, subject_type=SUBJECT, texts=texts)
-        add = candidates.add
+        candidates = Candidates(
+            kind=self.kind, subject_type=SUBJECT, texts=texts, recipients=MilestonePeople(workspace)
+        )
+        add_for = candidates.add_for
         for row in rows:
             milestone_id, updated, created = row[0], row[3], row[4]
             last_day = (updated or created).astimezone(zone).date()
             occurrence = f"stale:{last_day.isoformat()}"
-            item = (row, last_day)
-            for recipient_id in sorted(owners.of(milestone_id, Raci.RESPONSIBLE)):
-                add(recipient_id, milestone_id, occurrence, item)
+            add_for((milestone_id, RESPONSIBLE, ()), milestone_id, occurrence, (row, last_day))
         return RuleBatch(last_key=last_key, rows_read=len(rows), candidates=candidates)
 
 

@@ -616,8 +616,9 @@ def count_queries(rule, cast: Cast, day: date) -> int:  # type: ignore[no-untype
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        # the owed (period, organization) pairs, the organizations' people, coordinators
-        (FigureMissingRule(), 3),
+        # whether a period closed on a step day, the owed (period, organization) pairs,
+        # the organizations' people, coordinators
+        (FigureMissingRule(), 4),
         # the returned figures, their submitters' memberships
         (FigureReturnedRule(), 2),
         # the partnerships with waiting figures, the coordinators
@@ -632,3 +633,23 @@ def test_a_batch_costs_a_constant_number_of_queries(cast_a, cast_b, rule, expect
     assert subjects(cast_b, rule, 5) == day
     assert count_queries(rule, cast_a, day) == expected
     assert count_queries(rule, cast_b, day) == expected
+
+
+def test_missing_figures_cost_one_query_on_a_day_no_period_closed_on_a_step(cast_a):
+    """Past the last step (and its late days) no period is owed a reminder: the rule
+    looks at the periods alone and skips the owed figures' statement."""
+    day = subjects(cast_a, FigureMissingRule(), 2)
+    quiet_day = day + timedelta(days=30)
+    with workspace_context(cast_a.workspace):
+        policy = reminder_policy(workspace=cast_a.workspace)
+        with CaptureQueriesContext(connection) as queries:
+            batch = FigureMissingRule().collect(
+                workspace=cast_a.workspace,
+                policy=policy,
+                now=at(quiet_day),
+                today=quiet_day,
+                after=0,
+                limit=100,
+            )
+    assert (batch.specs, batch.rows_read, batch.last_key) == ([], 0, None)
+    assert len(queries) == 1

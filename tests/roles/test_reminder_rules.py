@@ -543,12 +543,15 @@ def test_stale_rule_reads_in_batches_too(cast_a):
 
 
 def count_queries(rule, cast: Cast, day: date) -> int:  # type: ignore[no-untyped-def]
+    """Queries of one batch alone: the rule's, then its recipients' (which the engine
+    asks once per transaction for every milestone rule: see the next test)."""
     with workspace_context(cast.workspace):
         policy = reminder_policy(workspace=cast.workspace)
         with CaptureQueriesContext(connection) as queries:
-            rule.collect(
+            batch = rule.collect(
                 workspace=cast.workspace, policy=policy, now=at(day), today=day, after=0, limit=100
             )
+            assert batch.specs
     return len(queries)
 
 
@@ -569,3 +572,34 @@ def test_a_batch_costs_a_constant_number_of_queries(cast_a, cast_b, rule, day, e
         expected += 1
     assert count_queries(rule, cast_a, day) == expected
     assert count_queries(rule, cast_b, day) == expected
+
+
+def test_the_milestone_rules_of_a_sweep_share_one_query_for_their_people(cast_a):
+    """Due, overdue (escalated) and stale milestones in one transaction: the people
+    behind their letters come from one query for the three rules (each rule asking for
+    its own batch cost one query each), and each rule reminds the same people as when
+    it runs alone."""
+    day = DUE - timedelta(days=7)
+    w = build(cast_a)
+    goal = w.milestone.goal
+    with time_machine.travel(at(day - timedelta(days=35), 9), tick=False):
+        stale = make_milestone(cast_a, goal, title="Stale one", due=DUE + timedelta(days=90))
+    overdue = make_milestone(cast_a, goal, title="Late one", due=day - timedelta(days=16))
+    for milestone in (stale, overdue):
+        assign(cast_a, milestone, cast_a.organization, Raci.RESPONSIBLE)
+        assign(cast_a, milestone, cast_a.other_organization, Raci.ACCOUNTABLE)
+    with workspace_context(cast_a.workspace):
+        Milestone.objects.filter(pk=stale.pk).update(status=MilestoneStatus.IN_PROGRESS)
+    alone = {
+        rule.kind: sorted(
+            (s.recipient_id, s.occurrence) for s in collect_all(rule, cast_a, day, 1000)[0]
+        )
+        for rule in (MilestoneDueRule(), MilestoneOverdueRule(), MilestoneStaleRule())
+    }
+    assert all(alone.values())
+    assert len(alone[OVERDUE_KIND]) > len(r_people(w))  # escalated beyond Responsible
+
+    with CaptureQueriesContext(connection) as queries:
+        reminders_sweep_workspace(workspace=cast_a.workspace, now=at(day))
+    assert len([q for q in queries if "roles_roleassignment" in q["sql"]]) == 1
+    assert {kind: sent(cast_a, kind) for kind in alone} == alone

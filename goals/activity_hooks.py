@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
-
+from partnerhub.links import workspace_url
 from partnerhub.models import ActivityEvent, EventAction
 from partnerhub.selectors_activity import register_object_link
 
@@ -29,23 +28,19 @@ def _id(value: Any) -> int | None:
 def _goal_list(event: ActivityEvent, workspace_slug: str) -> str | None:
     if event.partnership_id is None:
         return None
-    return reverse(
-        "goal_list", kwargs={"workspace_slug": workspace_slug, "pk": event.partnership_id}
-    )
+    return workspace_url("goal_list", workspace_slug, event.partnership_id)
 
 
 def _goal_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     if event.action == EventAction.DELETE:  # gone: its partnership's goals instead
         return _goal_list(event, workspace_slug)
-    return reverse("goal_detail", kwargs={"workspace_slug": workspace_slug, "pk": event.object_id})
+    return workspace_url("goal_detail", workspace_slug, event.object_id)
 
 
 def _milestone_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     if event.action == EventAction.DELETE:  # gone: its partnership's goals instead
         return _goal_list(event, workspace_slug)
-    return reverse(
-        "milestone_detail", kwargs={"workspace_slug": workspace_slug, "pk": event.object_id}
-    )
+    return workspace_url("milestone_detail", workspace_slug, event.object_id)
 
 
 def _on_milestone_link(event: ActivityEvent, workspace_slug: str) -> str | None:
@@ -53,9 +48,7 @@ def _on_milestone_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     milestone_id = _id((event.changes or {}).get("milestone"))
     if milestone_id is None:
         return _goal_list(event, workspace_slug)
-    return reverse(
-        "milestone_detail", kwargs={"workspace_slug": workspace_slug, "pk": milestone_id}
-    )
+    return workspace_url("milestone_detail", workspace_slug, milestone_id)
 
 
 def register() -> None:

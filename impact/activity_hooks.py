@@ -8,8 +8,7 @@ health-check response is shown on its partnership's indicator or health-check li
 
 from __future__ import annotations
 
-from django.urls import reverse
-
+from partnerhub.links import workspace_url
 from partnerhub.models import ActivityEvent, EventAction
 from partnerhub.selectors_activity import register_object_link
 
@@ -18,7 +17,7 @@ def _partnership_page(name: str):  # type: ignore[no-untyped-def]
     def link(event: ActivityEvent, workspace_slug: str) -> str | None:
         if event.partnership_id is None:
             return None
-        return reverse(name, kwargs={"workspace_slug": workspace_slug, "pk": event.partnership_id})
+        return workspace_url(name, workspace_slug, event.partnership_id)
 
     return link
 
@@ -29,7 +28,7 @@ def _object_page(name: str, fallback: str):  # type: ignore[no-untyped-def]
     def link(event: ActivityEvent, workspace_slug: str) -> str | None:
         if event.action == EventAction.DELETE:  # gone: its partnership's list instead
             return on_partnership(event, workspace_slug)
-        return reverse(name, kwargs={"workspace_slug": workspace_slug, "pk": event.object_id})
+        return workspace_url(name, workspace_slug, event.object_id)
 
     return link
 

@@ -9,7 +9,11 @@ fixed part of a URL, unlike, say, ``/0/``).
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from partnerhub.models import Workspace
 
@@ -22,12 +26,12 @@ class RowLinks:
     name the URL's integer arguments after the workspace slug, in the order they appear
     in it."""
 
-    def __init__(self, name: str, *, workspace: Workspace, ids: tuple[str, ...]) -> None:
+    def __init__(self, name: str, *, workspace: Workspace | str, ids: tuple[str, ...]) -> None:
         markers = [str(_ID_MARKER + index) for index in range(len(ids))]
         url = reverse(
             name,
             kwargs={
-                "workspace_slug": workspace.slug,
+                "workspace_slug": workspace if isinstance(workspace, str) else workspace.slug,
                 **{key: int(marker) for key, marker in zip(ids, markers, strict=True)},
             },
         )
@@ -55,3 +59,25 @@ def row_links_or_none(
         return RowLinks(name, workspace=workspace, ids=ids)
     except NoReverseMatch:
         return None
+
+
+def cached_row_links(name: str, *, workspace_slug: str, ids: tuple[str, ...] = ("pk",)) -> RowLinks:
+    """``RowLinks`` kept for the process (per URL name, workspace and URLconf): for links
+    made one by one across requests, such as an activity entry's object page. Raises
+    NoReverseMatch as ``reverse`` does."""
+    return _cached_row_links(
+        name, workspace_slug, ids, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_row_links(
+    name: str, workspace_slug: str, ids: tuple[str, ...], urlconf: Any, prefix: str
+) -> RowLinks:
+    return RowLinks(name, workspace=workspace_slug, ids=ids)
+
+
+def workspace_url(name: str, workspace_slug: str, pk: int) -> str:
+    """``reverse(name, kwargs={"workspace_slug": ..., "pk": pk})`` through
+    ``cached_row_links``: the same text, without reversing again for every row."""
+    return cached_row_links(name, workspace_slug=workspace_slug)(pk)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 
+from partnerhub.links import workspace_url
 from partnerhub.models import ActivityEvent, EventAction, Workspace
 from partnerhub.selectors_activity import (
     EventReader,
@@ -35,7 +35,7 @@ def _partnership_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     pk = event.object_id if event.object_type == "partners.partnership" else event.partnership_id
     if pk is None:
         return None
-    return reverse("partnership_detail", kwargs={"workspace_slug": workspace_slug, "pk": pk})
+    return workspace_url("partnership_detail", workspace_slug, pk)
 
 
 def _part_link(event: ActivityEvent, workspace_slug: str) -> str | None:
@@ -47,9 +47,7 @@ def _part_link(event: ActivityEvent, workspace_slug: str) -> str | None:
 def _organization_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     if event.action == EventAction.DELETE:
         return None
-    return reverse(
-        "organization_detail", kwargs={"workspace_slug": workspace_slug, "pk": event.object_id}
-    )
+    return workspace_url("organization_detail", workspace_slug, event.object_id)
 
 
 def register() -> None:

@@ -4,8 +4,7 @@ matrix, and its event carries the partnership's id (no query)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-
+from partnerhub.links import workspace_url
 from partnerhub.models import ActivityEvent
 from partnerhub.selectors_activity import register_object_link
 
@@ -13,9 +12,7 @@ from partnerhub.selectors_activity import register_object_link
 def _matrix_link(event: ActivityEvent, workspace_slug: str) -> str | None:
     if event.partnership_id is None:
         return None
-    return reverse(
-        "raci_matrix", kwargs={"workspace_slug": workspace_slug, "pk": event.partnership_id}
-    )
+    return workspace_url("raci_matrix", workspace_slug, event.partnership_id)
 
 
 def register() -> None:

@@ -11,6 +11,7 @@ reminders to those who review figures (admins and coordinators).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape as _escape_text
@@ -29,6 +30,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -85,11 +87,20 @@ class IndicatorLine:
 # microseconds a call (a format lookup, a regular expression, a method per letter) and a
 # dashboard formats dozens of dates. Each gives what Django's ``date`` filter gives
 # (month names translated likewise); tests compare them.
+@functools.lru_cache(maxsize=64)
+def _months(language: str) -> tuple[str, ...]:
+    """The ``M`` of each month (index 1-12) in ``language``: a translated lazy string
+    evaluated once per language, not once per date."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+
+
+def _month(value: Any) -> str:
+    return _months(get_language() or settings.LANGUAGE_CODE)[value.month]
+
+
 _DATE_FORMATS: dict[str, Callable[[Any], str]] = {
-    "j M Y": lambda v: f"{v.day} {MONTHS_3[v.month].title()} {v.year:04d}",
-    "j M Y H:i": lambda v: (
-        f"{v.day} {MONTHS_3[v.month].title()} {v.year:04d} {v.hour:02d}:{v.minute:02d}"
-    ),
+    "j M Y": lambda v: f"{v.day} {_month(v)} {v.year:04d}",
+    "j M Y H:i": lambda v: f"{v.day} {_month(v)} {v.year:04d} {v.hour:02d}:{v.minute:02d}",
     "Y-m-d": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}",
     "c": lambda v: v.isoformat(),
 }

@@ -277,7 +277,11 @@ def indicators_progress(
         return {}
     with connection.cursor() as cursor:
         cursor.execute(_TO_DATE_SQL, _params(workspace, ids))
-        rows = cursor.fetchall()
+        return progress_from_rows(cursor.fetchall())
+
+
+def progress_from_rows(rows: Iterable[tuple[Any, ...]]) -> dict[int, IndicatorProgress]:
+    """Indicator id -> its progress, from ``_TO_DATE_SQL``'s rows (however they were run)."""
     answer: dict[int, IndicatorProgress] = {}
     for (
         indicator_id,

@@ -32,7 +32,7 @@ from impact.progress import (
     _params,
     indicators_progress,
     period_actuals_of,
-    progress_from_row,
+    progress_from_rows,
 )
 from impact.selectors import indicators_visible_to
 from partnerhub.models import ActivityEvent, ApiKey, Reminder, User, Workspace
@@ -465,35 +465,6 @@ def _commitment_totals(rows: list[tuple[Any, ...]]) -> list[Amount]:
     return sorted(totals, key=lambda a: (CommitmentKind.values.index(a.kind), a.currency))
 
 
-def _progress(rows: list[tuple[Any, ...]]) -> dict[int, IndicatorProgress]:
-    """``indicators_progress``'s answer from ``_TO_DATE_SQL``'s rows."""
-    return {
-        indicator_id: progress_from_row(
-            indicator_id=indicator_id,
-            direction=direction,
-            baseline_value=baseline_value,
-            target_value=target_value,
-            baseline_date=baseline_date,
-            target_date=target_date,
-            actual=actual,
-            as_of=as_of,
-            periods_with_data=periods_with_data,
-        )
-        for (
-            indicator_id,
-            _aggregation,
-            direction,
-            baseline_value,
-            target_value,
-            baseline_date,
-            target_date,
-            actual,
-            as_of,
-            periods_with_data,
-        ) in rows
-    }
-
-
 def partnership_dashboard(
     *,
     workspace: Workspace,
@@ -565,7 +536,7 @@ def partnership_dashboard(
             "organization": mine,
         },
     )
-    progress = _progress(progress_rows)
+    progress = progress_from_rows(progress_rows)
     needs = _needs_of(needs_rows, {i.pk: pk for i in indicators})
     owed = {i: n.owed for i, n in needs.indicators.items() if n.owed}
     return PartnershipDashboard(

@@ -372,6 +372,21 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _spec_row(spec: Any) -> tuple[Any, ...]:
+    """A reminder spec as the outbox insert's row (``_insert_rows``' column order)."""
+    return (
+        spec.recipient_id,
+        spec.kind,
+        spec.subject_type,
+        spec.subject_id,
+        spec.occurrence,
+        spec.partnership_id,
+        spec.title,
+        spec.detail,
+        spec.path,
+    )
+
+
 def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: datetime) -> int:
     """Insert the reminders that do not exist yet; answers how many were new."""
     if not specs:
@@ -391,20 +406,7 @@ def reminders_insert(*, workspace: Workspace, specs: list[ReminderSpec], now: da
         return reminders.count() - before
     created = _insert_rows(
         workspace=workspace,
-        rows=[
-            (
-                s.recipient_id,
-                s.kind,
-                s.subject_type,
-                s.subject_id,
-                s.occurrence,
-                s.partnership_id,
-                s.title,
-                s.detail,
-                s.path,
-            )
-            for s in specs
-        ],
+        rows=[_spec_row(s) for s in specs],
         now=now,
     )
     return sum(created.values())
@@ -506,20 +508,7 @@ def reminders_insert_wanted(
             count = reminders_insert(workspace=workspace, specs=group_specs, now=now)
             created[kind] = created.get(kind, 0) + count
         return created
-    rows = [
-        (
-            s.recipient_id,
-            s.kind,
-            s.subject_type,
-            s.subject_id,
-            s.occurrence,
-            s.partnership_id,
-            s.title,
-            s.detail,
-            s.path,
-        )
-        for s in specs
-    ]
+    rows = [_spec_row(s) for s in specs]
     index = 0
     for group in candidates:
         texts, items = group.texts, group.items

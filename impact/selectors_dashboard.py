@@ -37,6 +37,7 @@ from impact.progress import (
 from impact.selectors import indicators_visible_to
 from partnerhub.models import ActivityEvent, ApiKey, Reminder, User, Workspace
 from partnerhub.permissions import Action
+from partnerhub.prepared import ModelColumns
 from partnerhub.selectors_reminders import UNREAD_COUNT_CAP
 from partners.models import CommitmentKind, Partnership, PartnershipMember
 from partners.selectors_partnerships import (
@@ -296,39 +297,13 @@ _VISIBLE = """(%(sees_all)s OR EXISTS (
               AND pm.organization_id = %(organization)s AND pm.left_on IS NULL))"""
 
 
-class _Columns:
-    """A model's columns in a constant ``SELECT`` (every concrete field, under a table
-    alias), and its instances from their values, converted as the ORM converts them
-    (JSON decoded); what a row needs is worked out once, not per row."""
-
-    def __init__(self, model: type[Any], alias: str) -> None:
-        fields = list(model._meta.concrete_fields)
-        self.model = model
-        self.sql = ", ".join(f"{alias}.{f.column}" for f in fields)
-        self.count = len(fields)
-        self.pk = fields.index(model._meta.pk)
-        self._attnames = [f.attname for f in fields]
-        self._converters = [
-            (index, f.from_db_value)
-            for index, f in enumerate(fields)
-            if hasattr(f, "from_db_value")
-        ]
-
-    def instance(self, values: tuple[Any, ...] | list[Any]) -> Any:
-        if self._converters:
-            values = list(values)
-            for index, convert in self._converters:
-                values[index] = convert(values[index], None, connection)
-        return self.model.from_db(connection.alias, self._attnames, values)
-
-
-_PARTNERSHIP = _Columns(Partnership, "p")
-_GOAL = _Columns(SharedGoal, "g")
-_MILESTONE = _Columns(Milestone, "m")
-_INDICATOR = _Columns(Indicator, "i")
-_EVENT = _Columns(ActivityEvent, "e")
-_USER = _Columns(User, "u")
-_KEY = _Columns(ApiKey, "k")
+_PARTNERSHIP = ModelColumns(Partnership, "p")
+_GOAL = ModelColumns(SharedGoal, "g")
+_MILESTONE = ModelColumns(Milestone, "m")
+_INDICATOR = ModelColumns(Indicator, "i")
+_EVENT = ModelColumns(ActivityEvent, "e")
+_USER = ModelColumns(User, "u")
+_KEY = ModelColumns(ApiKey, "k")
 
 # 1. The partnership (none: the reader may not see it).
 _PARTNERSHIP_SQL = f"""

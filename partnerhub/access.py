@@ -14,7 +14,7 @@ from django.http import Http404
 
 from partnerhub.models import ApiKey, Membership, Workspace
 from partnerhub.permissions import API_KEY_ROLES, Action, can
-from partnerhub.prepared import prepared_cursor
+from partnerhub.prepared import ModelColumns, prepared_cursor
 from partnerhub.selectors import membership_for, memberships_of_user
 from partnerhub.tenancy import activate_workspace
 
@@ -63,16 +63,11 @@ def resolve_workspace_access(
 # than running it. Not joined to their organizations: those rows are under Row-Level
 # Security and no workspace is set yet (the join would find none); the chosen
 # membership's organization loads on first use, after ``activate_workspace``.
-_MEMBERSHIP_FIELDS = list(Membership._meta.concrete_fields)
-_WORKSPACE_FIELDS = list(Workspace._meta.concrete_fields)
-# On PostgreSQL neither model has a field the database answers in another form than the
-# model's: the values go into the instances as they come (a test compares them with the
-# ORM's). Prepared once per connection (partnerhub.prepared).
-_MEMBERSHIP_ATTNAMES = [f.attname for f in _MEMBERSHIP_FIELDS]
-_WORKSPACE_ATTNAMES = [f.attname for f in _WORKSPACE_FIELDS]
+# Prepared once per connection (partnerhub.prepared).
+_MEMBERSHIP = ModelColumns(Membership, "m")
+_WORKSPACE = ModelColumns(Workspace, "w")
 _MEMBERSHIPS_SQL = f"""
-    SELECT {", ".join(f"m.{f.column}" for f in _MEMBERSHIP_FIELDS)},
-           {", ".join(f"w.{f.column}" for f in _WORKSPACE_FIELDS)}
+    SELECT {_MEMBERSHIP.sql}, {_WORKSPACE.sql}
       FROM {Membership._meta.db_table} m
       JOIN {Workspace._meta.db_table} w ON w.id = m.workspace_id
      WHERE m.user_id = %s
@@ -84,13 +79,13 @@ def _memberships_with_workspaces(user) -> list[Membership]:  # type: ignore[no-u
     if connection.vendor != "postgresql":
         # SQLite answers date-times as text, which only the ORM's converters turn back.
         return list(memberships_of_user(user=user))
-    n = len(_MEMBERSHIP_FIELDS)
+    n = _MEMBERSHIP.count
     memberships = []
     with prepared_cursor() as cursor:
         cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
         for row in cursor.fetchall():
-            membership = Membership.from_db(connection.alias, _MEMBERSHIP_ATTNAMES, row[:n])
-            membership.workspace = Workspace.from_db(connection.alias, _WORKSPACE_ATTNAMES, row[n:])
+            membership = _MEMBERSHIP.instance(row[:n])
+            membership.workspace = _WORKSPACE.instance(row[n:])
             memberships.append(membership)
     return memberships
 

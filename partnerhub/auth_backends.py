@@ -19,26 +19,24 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db import connection
 
 from partnerhub.models import User
-from partnerhub.prepared import prepared_cursor
+from partnerhub.prepared import ModelColumns, prepared_cursor
 
 
 @functools.cache
-def _user_sql() -> tuple[str, list[str]]:
-    fields = User._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    table = connection.ops.quote_name(User._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE id = %s", [f.attname for f in fields]  # noqa: S608
+def _user_columns() -> tuple[ModelColumns, str]:
+    user = ModelColumns(User, "u")
+    return user, f'SELECT {user.sql} FROM "{User._meta.db_table}" u WHERE u.id = %s'  # noqa: S608
 
 
 def user_by_id(user_id: Any) -> User | None:
     """The person with this primary key, or None."""
     if connection.vendor != "postgresql":
         return User._default_manager.filter(pk=user_id).first()
-    sql, attnames = _user_sql()
+    user, sql = _user_columns()
     with prepared_cursor() as cursor:
         cursor.execute(sql, [int(user_id)])
         row = cursor.fetchone()
-    return None if row is None else User.from_db(connection.alias, attnames, row)
+    return None if row is None else user.instance(row)  # type: ignore[no-any-return]
 
 
 class _ReadsUserOnce:

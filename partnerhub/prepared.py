@@ -78,3 +78,30 @@ def prepared_cursor() -> Any:
         if connection.timezone != getattr(loader, "timezone", None):
             register_tzloader(connection.timezone, raw)
         return connection._prepare_cursor(raw)
+
+
+class ModelColumns:
+    """A model's columns in a constant ``SELECT`` (every concrete field, under a table
+    alias), and its instances from their values, converted as the ORM converts them
+    (JSON decoded); what a row needs is worked out once, not per row. For the constant
+    statements that read whole rows into model instances (``Model.from_db``)."""
+
+    def __init__(self, model: type[Any], alias: str) -> None:
+        fields = list(model._meta.concrete_fields)
+        self.model = model
+        self.sql = ", ".join(f"{alias}.{f.column}" for f in fields)
+        self.count = len(fields)
+        self.pk = fields.index(model._meta.pk)
+        self._attnames = [f.attname for f in fields]
+        self._converters = [
+            (index, f.from_db_value)
+            for index, f in enumerate(fields)
+            if hasattr(f, "from_db_value")
+        ]
+
+    def instance(self, values: tuple[Any, ...] | list[Any]) -> Any:
+        if self._converters:
+            values = list(values)
+            for index, convert in self._converters:
+                values[index] = convert(values[index], None, connection)
+        return self.model.from_db(connection.alias, self._attnames, values)

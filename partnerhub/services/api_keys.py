@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from partnerhub.models import ApiKey, ApiKeyScope, User, Workspace
-from partnerhub.prepared import prepared_cursor
+from partnerhub.prepared import ModelColumns, prepared_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -147,21 +147,15 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey:
 
 
 @functools.cache
-def _key_by_prefix_sql() -> str:
-    key_columns = ", ".join(f"k.{_quote(str(f.column))}" for f in ApiKey._meta.concrete_fields)
-    workspace_columns = ", ".join(
-        f"w.{_quote(str(f.column))}" for f in Workspace._meta.concrete_fields
-    )
-    return (
-        f"SELECT {key_columns}, {workspace_columns} "  # noqa: S608 -- names from the models
-        f"FROM {_quote(ApiKey._meta.db_table)} k "
-        f"JOIN {_quote(Workspace._meta.db_table)} w ON w.id = k.workspace_id "
+def _key_columns() -> tuple[ModelColumns, ModelColumns, str]:
+    key, workspace = ModelColumns(ApiKey, "k"), ModelColumns(Workspace, "w")
+    sql = (
+        f"SELECT {key.sql}, {workspace.sql} "  # noqa: S608 -- names from the models
+        f'FROM "{ApiKey._meta.db_table}" k '
+        f'JOIN "{Workspace._meta.db_table}" w ON w.id = k.workspace_id '
         "WHERE k.prefix = %s"
     )
-
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
+    return key, workspace, sql
 
 
 def _key_by_prefix(prefix: str) -> ApiKey | None:
@@ -174,19 +168,14 @@ def _key_by_prefix(prefix: str) -> ApiKey | None:
     """
     if connection.vendor != "postgresql":
         return ApiKey.objects.select_related("workspace").filter(prefix=prefix).first()
+    key, workspace_columns, sql = _key_columns()
     with prepared_cursor() as cursor:
-        cursor.execute(_key_by_prefix_sql(), [prefix])
+        cursor.execute(sql, [prefix])
         row = cursor.fetchone()
     if row is None:
         return None
-    key_fields = ApiKey._meta.concrete_fields
-    split = len(key_fields)
-    api_key = ApiKey.from_db(connection.alias, [f.attname for f in key_fields], row[:split])
-    workspace = Workspace.from_db(
-        connection.alias,
-        [f.attname for f in Workspace._meta.concrete_fields],
-        row[split:],
-    )
+    api_key = key.instance(row[: key.count])
+    workspace = workspace_columns.instance(row[key.count :])
     ApiKey._meta.get_field("workspace").set_cached_value(api_key, workspace)  # type: ignore[union-attr]
     return api_key
 

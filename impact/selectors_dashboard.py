@@ -37,7 +37,7 @@ from impact.progress import (
 from impact.selectors import indicators_visible_to
 from partnerhub.models import ActivityEvent, ApiKey, Reminder, User, Workspace
 from partnerhub.permissions import Action
-from partnerhub.prepared import ModelColumns
+from partnerhub.prepared import ModelColumns, prepared_results
 from partnerhub.selectors_reminders import UNREAD_COUNT_CAP
 from partners.models import CommitmentKind, Partnership, PartnershipMember
 from partners.selectors_partnerships import (
@@ -281,8 +281,10 @@ class PartnershipDashboard:
 # indicators it found (progress, and the owed and waiting figures: ``_TO_DATE_SQL`` and
 # ``_INDICATOR_NEEDS_SQL`` as they are). Constant SQL rather than querysets: building a
 # queryset cost more than running its query, and a round trip per read more than the
-# reads. Each batch is one ``execute`` of statements separated by semicolons (psycopg's
-# client-side binding sends them together; ``nextset`` steps through their answers).
+# reads. The first batch goes as prepared statements in psycopg's pipeline mode (one
+# round trip, each statement one query of the log); the aggregates as one ``execute`` of
+# two statements separated by a semicolon (psycopg's client-side binding sends them
+# together; ``nextset`` steps through their answers), their text as E3-ref runs it.
 #
 # Whoever may see a partnership sees all its goals, milestones, indicators and events
 # (``goal_list``, ``milestone_list``, ``indicators_visible_to``, ``events_visible_to``), so
@@ -376,21 +378,21 @@ _UNREAD_SQL = f"""
          LIMIT %(unread_cap)s) unread
 """  # noqa: S608
 
-# Sent with its runs of white space made one (no statement has a literal with two
-# spaces): psycopg converts the placeholders of a text up to 4 KiB once per process and of
-# a longer one on every call (a test keeps it under).
-DASHBOARD_READS_SQL = " ".join(
-    ";".join(
-        (
-            _PARTNERSHIP_SQL,
-            _GOALS_SQL,
-            _MILESTONES_SQL,
-            _INDICATORS_SQL,
-            _COMMITMENT_TOTALS_SQL,
-            _EVENTS_SQL,
-            _UNREAD_SQL,
-        )
-    ).split()
+# Each sent with its runs of white space made one (no statement has a literal with two
+# spaces), as prepared statements in one round trip (``prepared_results``): planned once
+# per connection, not on every request. psycopg converts the placeholders of a text up
+# to 4 KiB once per process (a test keeps each under).
+DASHBOARD_READS = tuple(
+    " ".join(sql.split())
+    for sql in (
+        _PARTNERSHIP_SQL,
+        _GOALS_SQL,
+        _MILESTONES_SQL,
+        _INDICATORS_SQL,
+        _COMMITMENT_TOTALS_SQL,
+        _EVENTS_SQL,
+        _UNREAD_SQL,
+    )
 )
 
 # The two aggregates, in one round trip (their text unchanged).
@@ -463,8 +465,8 @@ def partnership_dashboard(
         commitment_rows,
         event_rows,
         unread_rows,
-    ) = _result_sets(
-        DASHBOARD_READS_SQL,
+    ) = prepared_results(
+        DASHBOARD_READS,
         {
             "workspace": workspace.pk,
             "pk": pk,

@@ -11,10 +11,8 @@ reminders to those who review figures (admins and coordinators).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from html import escape as _escape_text
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -23,23 +21,23 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat
-from django.utils.dates import MONTHS_3
-from django.utils.formats import localize
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
-from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import TemplateView
 
-from goals.models import Milestone, SharedGoal
-from impact.chart import DERIVED_PLACES, build_chart, format_value
+from impact.chart import build_chart
+from impact.dashboard_html import (
+    ActivityRow,
+    DashboardContent,
+    DashboardLinks,
+    IndicatorLine,
+    goal_row_html,
+    milestone_row_html,
+)
 from impact.selectors_dashboard import (
     PORTFOLIO_SORTS,
     UPCOMING_DAYS,
-    IndicatorRow,
     PortfolioRow,
     partnership_dashboard,
     partnership_report,
@@ -47,8 +45,7 @@ from impact.selectors_dashboard import (
 )
 from impact.selectors_missing import OwedKey, missing_board, reporting_organizations
 from impact.services_reminders import missing_figures_remind, period_label
-from partnerhub.links import RowLinks, row_links_or_none
-from partnerhub.models import ActivityEvent
+from partnerhub.links import RowLinks, cached_row_links
 from partnerhub.permissions import Action
 from partnerhub.selectors_activity import event_actor_display, event_object_url
 from partnerhub.web import WorkspaceViewMixin
@@ -58,257 +55,6 @@ from partners.selectors_partnerships import partnership_list
 from partners.views.partnerships import AmountView, PartnershipViewMixin
 
 # --- A partnership's dashboard ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorLine:
-    """An indicator row of the dashboard, its numbers as people read them; ``html`` is
-    its table row."""
-
-    row: IndicatorRow
-    actual: str
-    target: str
-    baseline: str
-    html: str = ""  # a SafeString once built
-
-    @classmethod
-    def of(cls, row: IndicatorRow, url_of: Callable[[int], str] | None = None) -> IndicatorLine:
-        indicator = row.indicator
-        line = cls(
-            row=row,
-            actual=format_value(row.progress.actual, indicator, DERIVED_PLACES),
-            target=format_value(indicator.target_value, indicator),
-            baseline=format_value(indicator.baseline_value, indicator),
-        )
-        return replace(line, html=indicator_row_html(line, url_of))
-
-
-# The formats the dashboard's rows use, written out: ``formats.date_format`` costs tens of
-# microseconds a call (a format lookup, a regular expression, a method per letter) and a
-# dashboard formats dozens of dates. Each gives what Django's ``date`` filter gives
-# (month names translated likewise); tests compare them.
-@functools.lru_cache(maxsize=64)
-def _months(language: str) -> tuple[str, ...]:
-    """The ``M`` of each month (index 1-12) in ``language``: a translated lazy string
-    evaluated once per language, not once per date."""
-    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
-
-
-def _month(value: Any) -> str:
-    return _months(get_language() or settings.LANGUAGE_CODE)[value.month]
-
-
-_DATE_FORMATS: dict[str, Callable[[Any], str]] = {
-    "j M Y": lambda v: f"{v.day} {_month(v)} {v.year:04d}",
-    "j M Y H:i": lambda v: f"{v.day} {_month(v)} {v.year:04d} {v.hour:02d}:{v.minute:02d}",
-    "Y-m-d": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}",
-    "c": lambda v: v.isoformat(),
-}
-
-
-def _date(value: Any, fmt: str) -> str:
-    """``{{ value|date:fmt }}``: in the current time zone, empty for nothing."""
-    if value in (None, ""):
-        return ""
-    value = template_localtime(value)
-    written_out = _DATE_FORMATS.get(fmt)
-    return written_out(value) if written_out else dateformat.format(value, fmt)
-
-
-# The dashboard's repeated rows are built here rather than in the template (the same
-# markup): a row of a few lines costs a fraction of the template's tags and lookups.
-# ``_html`` is ``format_html`` without its per-argument overhead (a lazy-argument check
-# around every escape): each argument is escaped as ``conditional_escape`` escapes it.
-
-
-def _escaped(value: Any) -> str:
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return _escape_text(str(value))
-
-
-def _html(template: str, *args: Any) -> SafeString:
-    return SafeString(template.format(*[_escaped(arg) for arg in args]))
-
-
-def indicator_row_html(line: IndicatorLine, url_of: Callable[[int], str] | None) -> SafeString:
-    """One ``<tr>`` of the dashboard's indicators table."""
-    indicator, progress = line.row.indicator, line.row.progress
-    if url_of is not None:
-        name = _html('<a href="{}">{}</a>', url_of(indicator.pk), indicator.name)
-    else:
-        name = _html("{}", indicator.name)
-    goal = indicator.goal
-    goal_html = _html('<br><span class="muted">Goal: {}</span>', goal.title) if goal else ""
-    as_of = (
-        _html('<br><span class="muted">to {}</span>', _date(progress.as_of, "j M Y"))
-        if progress.as_of
-        else ""
-    )
-    if progress.percent is not None:
-        meter = _html(
-            "\n"
-            '            <meter min="0" max="100" value="{}" aria-hidden="true"></meter>\n'
-            "            {}%\n"
-            "            ",
-            localize(progress.bar_percent),
-            localize(progress.percent),
-        )
-    else:
-        meter = SafeString("—")
-    return _html(
-        "<tr>\n"
-        '          <th scope="row">\n'
-        "            {}\n"
-        "            {}\n"
-        "          </th>\n"
-        "          <td>{}{}</td>\n"
-        '          <td>{}<br><span class="muted">from {} by {}</span></td>\n'
-        '          <td class="dash-progress">\n'
-        "            {}\n"
-        "          </td>\n"
-        '          <td><span class="status dash-status dash-status--{}">{}</span><br>'
-        '<span class="muted">{}</span></td>\n'
-        "          <td>{}</td>\n"
-        "        </tr>",
-        name,
-        goal_html,
-        line.actual,
-        as_of,
-        line.target,
-        line.baseline,
-        _date(indicator.target_date, "j M Y"),
-        meter,
-        progress.status,
-        progress.status_label,
-        progress.reason,
-        localize(line.row.owed),
-    )
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    event: ActivityEvent
-    actor: str
-    url: str | None
-
-    @property
-    def html(self) -> SafeString:
-        """The row's ``<li>`` in the dashboard's latest activity."""
-        event = self.event
-        if self.url:
-            target = _html('<a href="{}">{}</a>', self.url, event.object_repr)
-        else:
-            target = _html("“{}”", event.object_repr)
-        return _html(
-            '<li class="activity-entry">\n'
-            '      <time datetime="{}">{}</time> ·\n'
-            "      <strong>{}</strong> {}\n"
-            "      {}\n"
-            "    </li>",
-            _date(event.created_at, "c"),
-            _date(event.created_at, "j M Y H:i"),
-            self.actor,
-            event.get_action_display().lower(),
-            target,
-        )
-
-
-def goal_row_html(goal: SharedGoal, url_of: Callable[[int], str]) -> SafeString:
-    """One ``<tr>`` of the dashboard's goals table."""
-    return _html(
-        "<tr>\n"
-        '          <th scope="row"><a href="{}">{}</a></th>\n'
-        '          <td><span class="status dash-status dash-status--{}">{}</span></td>\n'
-        "          <td>{}</td>\n"
-        "          <td>{}</td>\n"
-        "          <td>{} of {}</td>\n"
-        "        </tr>",
-        url_of(goal.pk),
-        goal.title,
-        goal.status,
-        goal.get_status_display(),
-        goal.status_reason or "—",
-        _date(goal.target_date, "j M Y") or "—",
-        localize(goal.milestones_done),  # type: ignore[attr-defined]
-        localize(goal.milestone_count),  # type: ignore[attr-defined]
-    )
-
-
-def milestone_row_html(milestone: Milestone, url_of: Callable[[int], str]) -> SafeString:
-    """One ``<tr>`` of the dashboard's tables of milestones overdue and due soon."""
-    goal = milestone.goal
-    return _html(
-        "<tr>\n"
-        '          <th scope="row"><a href="{}">{}</a></th>\n'
-        "          <td>{}</td>\n"
-        '          <td><time datetime="{}">{}</time></td>\n'
-        '          <td><span class="status">{}</span></td>\n'
-        "          <td>{}%</td>\n"
-        "        </tr>",
-        url_of(milestone.pk),
-        milestone.title,
-        goal.title if goal is not None else "",
-        _date(milestone.due_date, "Y-m-d"),
-        _date(milestone.due_date, "j M Y"),
-        milestone.get_status_display(),
-        localize(milestone.percent_complete),
-    )
-
-
-@dataclass(frozen=True)
-class DashboardLinks:
-    """The dashboard's links outside its rows, each reversed once (None: not shown)."""
-
-    back: str  # the portfolio for those who see every partnership, else the list
-    detail: str
-    report: str
-    goals: str
-    activity: str | None  # None when the project has no activity page
-    review: str | None  # for reviewers, when figures wait
-    missing: str | None  # for reviewers, when figures are owed
-    figures: str | None  # for a partner, when their organization owes figures
-
-    @classmethod
-    def of(
-        cls,
-        workspace_slug: str,
-        partnership_pk: int,
-        *,
-        sees_all: bool,
-        can_review: bool,
-        waiting: int,
-        owed: int,
-    ) -> DashboardLinks:
-        workspace = {"workspace_slug": workspace_slug}
-        partnership = {**workspace, "pk": partnership_pk}
-        return cls(
-            back=reverse("impact_portfolio" if sees_all else "partnership_list", kwargs=workspace),
-            detail=reverse("partnership_detail", kwargs=partnership),
-            report=reverse("impact_report", kwargs=partnership),
-            goals=reverse("goal_list", kwargs=partnership),
-            activity=_reverse_or_none("partnership_activity", partnership),
-            review=(
-                _reverse_or_none("measurement_review_queue", workspace)
-                if can_review and waiting
-                else None
-            ),
-            missing=reverse("missing_data", kwargs=workspace) if can_review and owed else None,
-            figures=(
-                _reverse_or_none("my_figures", workspace)
-                if owed and not can_review and not sees_all
-                else None
-            ),
-        )
-
-
-def _reverse_or_none(name: str, kwargs: dict[str, Any]) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
@@ -334,12 +80,18 @@ class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         dashboard = self.dashboard
         slug = self.workspace.slug
-        indicator_url = row_links_or_none("indicator_detail", workspace=self.workspace)
-        milestone_url = RowLinks("milestone_detail", workspace=self.workspace, ids=("pk",))
-        goal_url = RowLinks("goal_detail", workspace=self.workspace, ids=("pk",))
+        try:
+            indicator_url: RowLinks | None = cached_row_links(
+                "indicator_detail", workspace_slug=slug
+            )
+        except NoReverseMatch:
+            indicator_url = None
+        milestone_url = cached_row_links("milestone_detail", workspace_slug=slug)
+        goal_url = cached_row_links("goal_detail", workspace_slug=slug)
         can_review = self.access.can(Action.REVIEW_MEASUREMENTS)
         sees_all = self.access.can(Action.VIEW_ALL_PARTNERSHIPS)
-        context.update(
+        content = DashboardContent(
+            partnership=dashboard.partnership,
             dashboard=dashboard,
             goal_rows=[goal_row_html(goal, goal_url) for goal in dashboard.goals],
             indicators=[IndicatorLine.of(row, indicator_url) for row in dashboard.indicators],
@@ -362,7 +114,6 @@ class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
                 ActivityRow(e, event_actor_display(e), event_object_url(e, slug))
                 for e in dashboard.activity
             ],
-            can_review=can_review,
             sees_all=sees_all,
             links=DashboardLinks.of(
                 slug,
@@ -372,6 +123,18 @@ class PartnershipDashboardView(PartnershipViewMixin, TemplateView):
                 waiting=dashboard.waiting,
                 owed=dashboard.owed,
             ),
+        )
+        context.update(
+            content=content,
+            dashboard=dashboard,
+            goal_rows=content.goal_rows,
+            indicators=content.indicators,
+            milestone_groups=content.milestone_groups,
+            commitment_totals=content.commitment_totals,
+            activity=content.activity,
+            can_review=can_review,
+            sees_all=sees_all,
+            links=content.links,
         )
         return context
 

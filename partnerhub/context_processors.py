@@ -9,6 +9,8 @@ from functools import cached_property
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from partnerhub.permissions import Action
 from partnerhub.selectors import memberships_of_user
@@ -20,6 +22,46 @@ class NavLink:
     label: str
     url: str
     current: bool
+
+
+class NavLinks(list[NavLink]):
+    """The workspace navigation's links; ``html`` is their ``<li>`` items, written once
+    per distinct list (labels, URLs and the current one) in the process rather than
+    through the template's loop on every page."""
+
+    @property
+    def html(self) -> SafeString:
+        return _nav_items_html(tuple((link.label, link.url, link.current) for link in self))
+
+
+@functools.lru_cache(maxsize=4096)
+def _nav_items_html(links: tuple[tuple[str, str, bool], ...]) -> SafeString:
+    return SafeString(
+        "".join(
+            format_html(
+                '\n          <li><a href="{}"{}>{}</a></li>',
+                url,
+                SafeString(' aria-current="page"') if current else "",
+                label,
+            )
+            for label, url, current in links
+        )
+    )
+
+
+# The site's own pages every page links to (the brand, the account menu), reversed once
+# per URLconf and script prefix.
+_SITE_URL_NAMES = ("home", "account_email", "mfa_index", "account_logout", "account_login")
+
+
+def site_url(name: str) -> str:
+    """``reverse(name)`` for one of ``_SITE_URL_NAMES``, from the process's copy."""
+    return _site_urls(_resolving())[name]
+
+
+@functools.lru_cache(maxsize=64)
+def _site_urls(resolving: tuple[str, str]) -> dict[str, str]:
+    return {name: reverse(name, urlconf=resolving[0]) for name in _SITE_URL_NAMES}
 
 
 # (label, URL name, the action the link needs, URL names that count as "inside" it).
@@ -125,18 +167,18 @@ def _resolving() -> tuple[str, str]:
     return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
 
 
-def _workspace_links(request: HttpRequest) -> list[NavLink]:
+def _workspace_links(request: HttpRequest) -> NavLinks:
     workspace = getattr(request, "workspace", None)
     access = getattr(request, "access", None)
     if workspace is None or access is None:
-        return []
+        return NavLinks()
     match = getattr(request, "resolver_match", None)
     current_name = match.url_name if match else None
-    return [
+    return NavLinks(
         NavLink(label=label, url=url, current=current_name == url_name or current_name in inside)
         for label, url_name, action, inside, url in _link_urls(workspace.slug, _resolving())
         if access.can(action)
-    ]
+    )
 
 
 class NotificationsLink:

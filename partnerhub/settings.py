@@ -347,7 +347,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "partnerhub.staticfiles.StaticFilesStorage"
         )
     },
 }

@@ -22,6 +22,7 @@ from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
 from goals.models import Milestone, MilestoneStatus, SharedGoal
 from goals.selectors import goal_list, milestone_list
+from impact.dashboard_html import _date
 from impact.models import MeasurementStatus
 from impact.progress import indicators_progress
 from impact.selectors import indicators_visible_to
@@ -32,7 +33,6 @@ from impact.selectors_dashboard import (
     indicator_needs,
     partnership_dashboard,
 )
-from impact.views_dashboards import _date
 from partnerhub.access import resolve_member_access, resolve_workspace_access
 from partnerhub.models import ActivityEvent, EventAction, Reminder, ReminderKind, Role
 from partnerhub.prepared import PreparingCursor, prepared_results

@@ -113,7 +113,7 @@ def test_production_security_settings():
     assert s["nosniff"] is True
     assert s["referrer"] == "same-origin"
     assert s["x_frame"] == "DENY"
-    assert s["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert s["static"] == "partnerhub.staticfiles.StaticFilesStorage"
     assert s["atomic"] is True
 
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -37,7 +38,7 @@ from impact.progress import (
 from impact.selectors import indicators_visible_to
 from partnerhub.models import ActivityEvent, ApiKey, Reminder, User, Workspace
 from partnerhub.permissions import Action
-from partnerhub.prepared import ModelColumns, prepared_results
+from partnerhub.prepared import ModelColumns, load_json, prepared_cursor
 from partnerhub.selectors_reminders import UNREAD_COUNT_CAP
 from partners.models import CommitmentKind, Partnership, PartnershipMember
 from partners.selectors_partnerships import (
@@ -275,16 +276,16 @@ class PartnershipDashboard:
 
 
 # The dashboard reads everything it shows in two round trips (after the session, the
-# membership and the tenant setting): one batch of constant statements for the
+# membership and the tenant setting): one batch of constant reads for the
 # partnership and its goals, milestones, indicators, commitment totals and latest events
 # (and the navigation's unread notifications), then the two aggregates over the
 # indicators it found (progress, and the owed and waiting figures: ``_TO_DATE_SQL`` and
 # ``_INDICATOR_NEEDS_SQL`` as they are). Constant SQL rather than querysets: building a
 # queryset cost more than running its query, and a round trip per read more than the
-# reads. The first batch goes as prepared statements in psycopg's pipeline mode (one
-# round trip, each statement one query of the log); the aggregates as one ``execute`` of
-# two statements separated by a semicolon (psycopg's client-side binding sends them
-# together; ``nextset`` steps through their answers), their text as E3-ref runs it.
+# reads. The first batch is one prepared statement (below); the aggregates one
+# ``execute`` of two statements separated by a semicolon (psycopg's client-side binding
+# sends them together; ``nextset`` steps through their answers), their text as E3-ref
+# runs it.
 #
 # Whoever may see a partnership sees all its goals, milestones, indicators and events
 # (``goal_list``, ``milestone_list``, ``indicators_visible_to``, ``events_visible_to``), so
@@ -293,10 +294,12 @@ class PartnershipDashboard:
 # of a partnership the reader may not see is read. Tests compare the answers with those
 # selectors'.
 
-_VISIBLE = """(%(sees_all)s OR EXISTS (
+# Worked out once for the statement (its ``reader`` CTE) and named in every read.
+_READER_SQL = """SELECT %(sees_all)s OR EXISTS (
            SELECT 1 FROM partners_partnershipmember pm
             WHERE pm.workspace_id = %(workspace)s AND pm.partnership_id = %(pk)s
-              AND pm.organization_id = %(organization)s AND pm.left_on IS NULL))"""
+              AND pm.organization_id = %(organization)s AND pm.left_on IS NULL) AS sees"""
+_VISIBLE = "(SELECT sees FROM reader)"
 
 
 _PARTNERSHIP = ModelColumns(Partnership, "p")
@@ -307,16 +310,23 @@ _EVENT = ModelColumns(ActivityEvent, "e")
 _USER = ModelColumns(User, "u")
 _KEY = ModelColumns(ApiKey, "k")
 
+# The page's seven reads, each a JSON array of rows (NULL for none), in one prepared
+# statement: planned once per connection, read in one round trip, decoded at once (one
+# JSON text a section instead of a loader per column of every row). Rows are the models'
+# columns as ``ModelColumns.json_sql`` writes them.
+
 # 1. The partnership (none: the reader may not see it).
 _PARTNERSHIP_SQL = f"""
-    SELECT {_PARTNERSHIP.sql}
+    SELECT json_agg({_PARTNERSHIP.json_sql})
       FROM {Partnership._meta.db_table} p
      WHERE p.workspace_id = %(workspace)s AND p.id = %(pk)s AND {_VISIBLE}
 """  # noqa: S608 -- table and column names are the models'; every value is a parameter
 
-# 2. Every goal with its milestones counted (``goal_list``'s order and counts).
+# 2. Every goal with its milestones counted (``goal_list``'s order and counts):
+# [goal, milestones, milestones done].
 _GOALS_SQL = f"""
-    SELECT {_GOAL.sql}, n.milestone_count, n.milestones_done
+    SELECT json_agg(json_build_array({_GOAL.json_sql}, n.milestone_count, n.milestones_done)
+                    ORDER BY g.target_date ASC NULLS LAST, g.id)
       FROM {SharedGoal._meta.db_table} g
       CROSS JOIN LATERAL (
            SELECT count(*) AS milestone_count,
@@ -324,49 +334,51 @@ _GOALS_SQL = f"""
              FROM {Milestone._meta.db_table} m
             WHERE m.workspace_id = g.workspace_id AND m.goal_id = g.id) n
      WHERE g.workspace_id = %(workspace)s AND g.partnership_id = %(pk)s AND {_VISIBLE}
-     ORDER BY g.target_date ASC NULLS LAST, g.id
 """  # noqa: S608
 
 # 3. Milestones not done and due by a date (overdue ones included), by due date.
 _MILESTONES_SQL = f"""
-    SELECT {_MILESTONE.sql}
+    SELECT json_agg({_MILESTONE.json_sql} ORDER BY m.due_date, m.id)
       FROM {Milestone._meta.db_table} m
      WHERE m.workspace_id = %(workspace)s AND m.partnership_id = %(pk)s
        AND m.due_date <= %(due_before)s AND m.status <> %(done)s AND {_VISIBLE}
-     ORDER BY m.due_date, m.id
 """  # noqa: S608
 
 # 4. The indicators, by name.
 _INDICATORS_SQL = f"""
-    SELECT {_INDICATOR.sql}
+    SELECT json_agg({_INDICATOR.json_sql} ORDER BY i.name, i.id)
       FROM {Indicator._meta.db_table} i
      WHERE i.workspace_id = %(workspace)s AND i.partnership_id = %(pk)s AND {_VISIBLE}
-     ORDER BY i.name, i.id
 """  # noqa: S608
 
 # 5. The pledged and delivered sums per kind and currency (``commitment_totals``'
-# ``totals``, without the per-member sums).
+# ``totals``, without the per-member sums): [kind, currency, pledged, delivered].
 _COMMITMENT_TOTALS_SQL = f"""
-    SELECT c.kind, c.currency, sum(c.pledged), sum(d.delivered)
-      FROM partners_commitment c
-      LEFT JOIN LATERAL (
-           SELECT sum(d.amount) AS delivered
-             FROM partners_commitmentdelivery d
-            WHERE d.workspace_id = c.workspace_id AND d.commitment_id = c.id) d ON true
-     WHERE c.workspace_id = %(workspace)s AND c.partnership_id = %(pk)s AND {_VISIBLE}
-     GROUP BY c.kind, c.currency
+    SELECT json_agg(json_build_array(t.kind, t.currency, t.pledged::text, t.delivered::text))
+      FROM (
+        SELECT c.kind, c.currency, sum(c.pledged) AS pledged, sum(d.delivered) AS delivered
+          FROM partners_commitment c
+          LEFT JOIN LATERAL (
+               SELECT sum(d.amount) AS delivered
+                 FROM partners_commitmentdelivery d
+                WHERE d.workspace_id = c.workspace_id AND d.commitment_id = c.id) d ON true
+         WHERE c.workspace_id = %(workspace)s AND c.partnership_id = %(pk)s AND {_VISIBLE}
+         GROUP BY c.kind, c.currency) t
 """  # noqa: S608
 
 # 6. The latest events with who made them (``events_visible_to`` filtered by partnership,
-# with ``select_related("actor_user", "actor_key")``).
+# with ``select_related("actor_user", "actor_key")``): [event, user, key].
 _EVENTS_SQL = f"""
-    SELECT {_EVENT.sql}, {_USER.sql}, {_KEY.sql}
-      FROM {ActivityEvent._meta.db_table} e
-      LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_user_id
-      LEFT JOIN {ApiKey._meta.db_table} k ON k.id = e.actor_key_id
-     WHERE e.workspace_id = %(workspace)s AND e.partnership_id = %(pk)s AND {_VISIBLE}
-     ORDER BY e.created_at DESC, e.id DESC
-     LIMIT %(limit)s
+    SELECT json_agg(t.r ORDER BY t.created_at DESC, t.id DESC)
+      FROM (
+        SELECT json_build_array({_EVENT.json_sql}, {_USER.json_sql}, {_KEY.json_sql}) AS r,
+               e.created_at, e.id
+          FROM {ActivityEvent._meta.db_table} e
+          LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_user_id
+          LEFT JOIN {ApiKey._meta.db_table} k ON k.id = e.actor_key_id
+         WHERE e.workspace_id = %(workspace)s AND e.partnership_id = %(pk)s AND {_VISIBLE}
+         ORDER BY e.created_at DESC, e.id DESC
+         LIMIT %(limit)s) t
 """  # noqa: S608
 
 # 7. The reader's unread notifications, counted up to a cap for the navigation
@@ -378,21 +390,25 @@ _UNREAD_SQL = f"""
          LIMIT %(unread_cap)s) unread
 """  # noqa: S608
 
-# Each sent with its runs of white space made one (no statement has a literal with two
-# spaces), as prepared statements in one round trip (``prepared_results``): planned once
-# per connection, not on every request. psycopg converts the placeholders of a text up
-# to 4 KiB once per process (a test keeps each under).
-DASHBOARD_READS = tuple(
-    " ".join(sql.split())
-    for sql in (
-        _PARTNERSHIP_SQL,
-        _GOALS_SQL,
-        _MILESTONES_SQL,
-        _INDICATORS_SQL,
-        _COMMITMENT_TOTALS_SQL,
-        _EVENTS_SQL,
-        _UNREAD_SQL,
-    )
+# Sent with its runs of white space made one (no statement has a literal with two
+# spaces): psycopg converts the placeholders of a text up to 4 KiB once per process and
+# of a longer one on every call (a test keeps it under).
+DASHBOARD_READ_SQL = " ".join(
+    (
+        f"WITH reader AS ({_READER_SQL}) SELECT "
+        + ", ".join(
+            f"({section})::text"
+            for section in (
+                _PARTNERSHIP_SQL,
+                _GOALS_SQL,
+                _MILESTONES_SQL,
+                _INDICATORS_SQL,
+                _COMMITMENT_TOTALS_SQL,
+                _EVENTS_SQL,
+            )
+        )
+        + f", ({_UNREAD_SQL})"
+    ).split()
 )
 
 # The two aggregates, in one round trip (their text unchanged).
@@ -409,33 +425,31 @@ def _result_sets(sql: str, params: dict[str, Any]) -> list[list[tuple[Any, ...]]
     return sets
 
 
-def _events(rows: list[tuple[Any, ...]]) -> list[ActivityEvent]:
-    n_event, n_user = _EVENT.count, _USER.count
+def _events(rows: list[list[Any]]) -> list[ActivityEvent]:
     users: dict[int, User] = {}  # one instance per person, however many events they made
     events = []
-    for row in rows:
-        event = _EVENT.instance(row[:n_event])
-        user_row, key_row = row[n_event : n_event + n_user], row[n_event + n_user :]
+    for event_row, user_row, key_row in rows:
+        event = _EVENT.instance_from_json(event_row)
         # A join that found no row leaves the actor unset (None), like select_related.
         user_id = user_row[_USER.pk]
         if user_id is None:
             event.actor_user = None
         else:
             if user_id not in users:
-                users[user_id] = _USER.instance(user_row)
+                users[user_id] = _USER.instance_from_json(user_row)
             event.actor_user = users[user_id]
-        event.actor_key = _KEY.instance(key_row) if key_row[_KEY.pk] is not None else None
+        event.actor_key = _KEY.instance_from_json(key_row) if key_row[_KEY.pk] is not None else None
         events.append(event)
     return events
 
 
-def _commitment_totals(rows: list[tuple[Any, ...]]) -> list[Amount]:
+def _commitment_totals(rows: list[list[Any]]) -> list[Amount]:
     totals = [
         Amount(
             kind=kind,
             currency=currency,
-            pledged=ZERO + pledged,
-            delivered=ZERO if delivered is None else ZERO + delivered,
+            pledged=ZERO + Decimal(pledged),
+            delivered=ZERO if delivered is None else ZERO + Decimal(delivered),
         )
         for kind, currency, pledged, delivered in rows
     ]
@@ -457,6 +471,22 @@ def partnership_dashboard(
     milestones, indicators or figures."""
     today = workspace_today(workspace)
     sees_all = access.can(Action.VIEW_ALL_PARTNERSHIPS)
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            DASHBOARD_READ_SQL,
+            {
+                "workspace": workspace.pk,
+                "pk": pk,
+                "sees_all": sees_all,
+                "organization": access.organization_id,
+                "done": MilestoneStatus.DONE.value,
+                "due_before": today + timedelta(days=UPCOMING_DAYS),
+                "limit": RECENT_EVENTS,
+                "reader": reader_id,
+                "unread_cap": UNREAD_COUNT_CAP,
+            },
+        )
+        *sections, unread = cursor.fetchone()
     (
         partnership_rows,
         goal_rows,
@@ -464,39 +494,24 @@ def partnership_dashboard(
         indicator_rows,
         commitment_rows,
         event_rows,
-        unread_rows,
-    ) = prepared_results(
-        DASHBOARD_READS,
-        {
-            "workspace": workspace.pk,
-            "pk": pk,
-            "sees_all": sees_all,
-            "organization": access.organization_id,
-            "done": MilestoneStatus.DONE.value,
-            "due_before": today + timedelta(days=UPCOMING_DAYS),
-            "limit": RECENT_EVENTS,
-            "reader": reader_id,
-            "unread_cap": UNREAD_COUNT_CAP,
-        },
-    )
+    ) = (load_json(section) or [] for section in sections)
     if not partnership_rows:
         raise Partnership.DoesNotExist("No such partnership.")
-    partnership = _PARTNERSHIP.instance(partnership_rows[0])
-    n_goal = _GOAL.count
+    partnership = _PARTNERSHIP.instance_from_json(partnership_rows[0])
     goals = []
-    for row in goal_rows:
-        goal = _GOAL.instance(row[:n_goal])
-        goal.milestone_count, goal.milestones_done = row[n_goal:]
+    for row, milestone_count, milestones_done in goal_rows:
+        goal = _GOAL.instance_from_json(row)
+        goal.milestone_count, goal.milestones_done = milestone_count, milestones_done
         goal.partnership = partnership
         goals.append(goal)
     goal_of = {goal.pk: goal for goal in goals}
     # The related objects the page shows, from the rows already read (no query each).
-    milestones = [_MILESTONE.instance(row) for row in milestone_rows]
+    milestones = [_MILESTONE.instance_from_json(row) for row in milestone_rows]
     for milestone in milestones:
         milestone.partnership = partnership
         if milestone.goal_id in goal_of:
             milestone.goal = goal_of[milestone.goal_id]
-    indicators = [_INDICATOR.instance(row) for row in indicator_rows]
+    indicators = [_INDICATOR.instance_from_json(row) for row in indicator_rows]
     for indicator in indicators:
         indicator.partnership = partnership
         if indicator.goal_id in goal_of:
@@ -529,7 +544,7 @@ def partnership_dashboard(
         if mine is None
         else sum(n.owed_by_organization for n in needs.indicators.values()),
         activity=_events(event_rows),
-        unread_notifications=int(unread_rows[0][0]) if reader_id is not None else None,
+        unread_notifications=int(unread) if reader_id is not None else None,
     )
 
 

@@ -19,11 +19,15 @@ result type.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -64,59 +68,23 @@ def prepared_cursor() -> Any:
     Django's own cursor."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    return _prepared_cursors(connection, 1)[0]
-
-
-def _prepared_cursors(database: Any, count: int) -> list[Any]:
-    """``count`` preparing cursors of ``database`` (a Django connection): what
-    connection.cursor() does, with our cursor class in place of Django's."""
-    database.close_if_health_check_failed()
-    database.ensure_connection()
-    with database.wrap_database_errors:
-        raw_connection = database.connection
-        if raw_connection.prepare_threshold is None:
+    # What connection.cursor() does, with our cursor class in place of Django's.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        database = connection.connection
+        if database.prepare_threshold is None:
             # Django connects with prepared statements off (None), which psycopg honours
             # even for prepare=True. A threshold no statement reaches turns them on for
             # this cursor's explicit requests only: Django's own cursors bind on the
             # client and never prepare.
-            raw_connection.prepare_threshold = _NEVER_BY_COUNT
+            database.prepare_threshold = _NEVER_BY_COUNT
+        raw = PreparingCursor(database)
         # As Django's create_cursor(): date-times come back in the connection's time zone.
-        loader = raw_connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
-        own_loader = database.timezone == getattr(loader, "timezone", None)
-        cursors = []
-        for _ in range(count):
-            raw = PreparingCursor(raw_connection)
-            if not own_loader:
-                register_tzloader(database.timezone, raw)
-            cursors.append(database._prepare_cursor(raw))
-        return cursors
-
-
-def prepared_results(
-    statements: Sequence[str], params: Mapping[str, Any]
-) -> list[list[tuple[Any, ...]]]:
-    """Each statement's rows, in order, the statements prepared as ``prepared_cursor``'s
-    and sent together: one round trip (psycopg's pipeline mode), no statement planned
-    twice on a connection. ``params`` holds the named parameters of all of them (each
-    statement takes the ones it names). Every statement is one query of Django's log.
-    Elsewhere (SQLite) one after another through Django's cursor."""
-    if connection.vendor != "postgresql":
-        results = []
-        for sql in statements:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                results.append(cursor.fetchall())
-        return results
-    database = connections[DEFAULT_DB_ALIAS]
-    cursors = _prepared_cursors(database, len(statements))
-    try:
-        with database.wrap_database_errors, database.connection.pipeline():
-            for cursor, sql in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+        loader = connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != getattr(loader, "timezone", None):
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)
 
 
 class ModelColumns:
@@ -143,6 +111,8 @@ class ModelColumns:
             if hasattr(f, "from_db_value")
         ]
         self._plain: bool | None = None  # no init signal listened to (known on first use)
+        self._alias = alias
+        self._fields = fields
 
     def instance(self, values: tuple[Any, ...] | list[Any]) -> Any:
         if self._converters:
@@ -150,6 +120,41 @@ class ModelColumns:
             values = list(values)
             for index, convert in self._converters:
                 values[index] = convert(values[index], None, database)
+        return self._make(values)
+
+    # A row as one JSON array: for a statement that returns many rows of several kinds
+    # in one value (``json_agg`` of these arrays), read by one fast decoding instead of a
+    # loader per column. Each field's JSON is turned back into what the ORM returns.
+
+    @functools.cached_property
+    def json_sql(self) -> str:
+        """``json_build_array(...)`` of the row's columns; decimals as their text (a JSON
+        number would be read as a float)."""
+        columns = []
+        for field in self._fields:
+            column = f"{self._alias}.{field.column}"
+            columns.append(f"{column}::text" if _json_kind(field) == "decimal" else column)
+        return f"json_build_array({', '.join(columns)})"
+
+    @functools.cached_property
+    def _json_loaders(self) -> list[tuple[int, Callable[[Any], Any]]]:
+        loaders = []
+        for index, field in enumerate(self._fields):
+            kind = _json_kind(field)
+            if kind in _JSON_LOADERS:
+                loaders.append((index, _JSON_LOADERS[kind]))
+        return loaders
+
+    def instance_from_json(self, values: list[Any]) -> Any:
+        """An instance from the decoded array ``json_sql`` built: equal to ``instance``'s
+        of the same row."""
+        for index, load in self._json_loaders:
+            value = values[index]
+            if value is not None:
+                values[index] = load(value)
+        return self._make(values)
+
+    def _make(self, values: tuple[Any, ...] | list[Any]) -> Any:
         if self._plain is None:
             self._plain = not (
                 signals.pre_init.has_listeners(self.model)
@@ -165,3 +170,52 @@ class ModelColumns:
         attributes["_state"] = state
         attributes.update(zip(self._attnames, values, strict=True))
         return new
+
+
+def _utc(text: str) -> datetime:
+    # PostgreSQL writes a timestamptz in the session's time zone, which Django sets to
+    # its connection's (UTC); the ORM returns it in that zone.
+    return datetime.fromisoformat(text).astimezone(connections[DEFAULT_DB_ALIAS].timezone)
+
+
+_JSON_LOADERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": _utc,
+    "date": date.fromisoformat,
+    "decimal": Decimal,
+}
+
+
+def _json_kind(field: Any) -> str:
+    """How a field's value comes back in JSON: as is ("plain": numbers, text, booleans,
+    and a JSON field without a decoder of its own, already decoded), or as text to read
+    ("datetime", "date", "decimal"). Other fields are not read this way."""
+    if isinstance(field, models.DateTimeField):
+        return "datetime"
+    if isinstance(field, models.DateField):
+        return "date"
+    if isinstance(field, models.DecimalField):
+        return "decimal"
+    if isinstance(field, models.JSONField):
+        if field.decoder is not None:
+            raise TypeError(f"{field}: a JSON field with a decoder is not read from JSON")
+        return "plain"
+    if hasattr(field, "from_db_value") or not isinstance(field, _PLAIN_JSON_FIELDS):
+        raise TypeError(f"{field} ({type(field).__name__}) is not read from JSON")
+    return "plain"
+
+
+_PLAIN_JSON_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,  # and its big, small and positive kinds
+    models.ForeignKey,
+    models.CharField,  # and slug, email, URL
+    models.TextField,
+    models.BooleanField,
+)
+
+
+def load_json(text: str | None) -> Any:
+    """A JSON value PostgreSQL wrote (None for SQL NULL), decoded as the ORM decodes a JSON
+    field (Python's decoder: integers of any size stay integers)."""
+    return None if text is None else json.loads(text)

@@ -27,7 +27,7 @@ from impact.models import MeasurementStatus
 from impact.progress import indicators_progress
 from impact.selectors import indicators_visible_to
 from impact.selectors_dashboard import (
-    DASHBOARD_READS,
+    DASHBOARD_READ_SQL,
     RECENT_EVENTS,
     UPCOMING_DAYS,
     indicator_needs,
@@ -35,7 +35,6 @@ from impact.selectors_dashboard import (
 )
 from partnerhub.access import resolve_member_access, resolve_workspace_access
 from partnerhub.models import ActivityEvent, EventAction, Reminder, ReminderKind, Role
-from partnerhub.prepared import PreparingCursor, prepared_results
 from partnerhub.selectors import memberships_of_user
 from partnerhub.selectors_activity import events_visible_to
 from partnerhub.selectors_reminders import UNREAD_COUNT_CAP, unread_count
@@ -329,12 +328,14 @@ def test_nothing_of_a_partnership_the_reader_may_not_see_is_read(cast_a, filled)
         }
         answers = {}
         for sees_all in (False, True):
-            answers[sees_all] = prepared_results(DASHBOARD_READS, {**params, "sees_all": sees_all})
-    # partnership, goals, milestones, indicators, commitments, events; then the reader's
-    # own unread count.
-    assert [len(rows) for rows in answers[False][:-1]] == [0] * 6
+            with connection.cursor() as cursor:
+                cursor.execute(DASHBOARD_READ_SQL, {**params, "sees_all": sees_all})
+                answers[sees_all] = cursor.fetchone()
+    # partnership, goals, milestones, indicators, commitments, events (each a JSON array,
+    # NULL for no row); then the reader's own unread count.
+    assert list(answers[False][:-1]) == [None] * 6
     assert all(answers[True][:-1])
-    assert answers[False][-1] == answers[True][-1] == [(2,)]
+    assert answers[False][-1] == answers[True][-1] == 2
 
 
 def test_a_dashboard_without_commitments_totals_nothing(cast_a):
@@ -361,38 +362,25 @@ def _queries(client, path: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ["coordinator", "partner"])
-def test_the_dashboard_reads_in_five_round_trips(cast_a, filled, role, monkeypatch):
-    pipelined = []
-    execute = PreparingCursor.execute
-
-    def recording(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def]
-        pipelined.append(self.connection._pipeline is not None)
-        return execute(self, query, params, **kwargs)
-
-    monkeypatch.setattr(PreparingCursor, "execute", recording)
+def test_the_dashboard_reads_five_queries(cast_a, filled, role):
     queries = _queries(cast_a.client(role), url("partnership_dashboard", cast_a, pk=filled.pk))
-    # user, memberships (with the workspace switcher's), tenant setting, the page's seven
-    # reads (partnership, goals, milestones, indicators, commitment totals, activity,
-    # unread notifications: prepared, one round trip), the two aggregates (progress,
-    # owed and waiting figures: one round trip); + the test's savepoint and its release.
-    assert len(queries) == 3 + 7 + 1 + 2, "\n".join(queries)
+    # user, memberships (with the workspace switcher's), tenant setting, the page's reads
+    # (partnership, goals, milestones, indicators, commitment totals, activity, unread
+    # notifications: one round trip), the two aggregates (progress, owed and waiting
+    # figures: one round trip); + the test's savepoint and its release.
+    assert len(queries) == 5 + 2, "\n".join(queries)
     assert not [q for q in queries if "django_session" in q]
     assert len([q for q in queries if "partnerhub_membership" in q]) == 1
-    first = next(i for i, q in enumerate(queries) if "FROM partners_partnership p" in q)
-    reads = queries[first : first + 7]
-    assert [("pm.left_on IS NULL" in q, "partnerhub_reminder" in q) for q in reads] == [
-        (True, False)
-    ] * 6 + [(False, True)]
-    # The user and the memberships alone are prepared outside a pipeline; the seven
-    # reads inside one (sent together), the first request's and the second's.
-    assert pipelined == ([False, False] + [True] * 7) * 2
+    reads = [q for q in queries if "partners_partnership p" in q]
+    assert len(reads) == 1 and "partnerhub_reminder" in reads[0]
+    assert len([q for q in queries if "partnerhub_reminder" in q]) == 1
     # The two aggregates go together, after the reads that found the indicator ids.
     aggregates = [q for q in queries if "per_period" in q]
     assert len(aggregates) == 1 and "'closed'" in aggregates[0]
-    assert queries.index(reads[-1]) < queries.index(aggregates[0])
+    assert queries.index(reads[0]) < queries.index(aggregates[0])
     # Row-Level Security: the tenant setting comes before any tenant table is read.
     setting = next(i for i, q in enumerate(queries) if "set_config" in q)
-    assert setting < first
+    assert setting < queries.index(reads[0])
 
 
 def test_a_workspace_page_reads_the_membership_and_the_switcher_once(cast_a):
@@ -590,6 +578,4 @@ def test_the_dates_written_out_are_the_date_filters(zone):
 
 def test_the_reads_are_short_enough_for_psycopg_to_convert_them_once():
     # Longer texts have their placeholders found again on every request.
-    assert len(DASHBOARD_READS) == 7
-    for sql in DASHBOARD_READS:
-        assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    assert len(DASHBOARD_READ_SQL.encode()) <= MAX_CACHED_STATEMENT_LENGTH

@@ -181,7 +181,7 @@ def _grow(cast, partnership, n: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ["coordinator", "partner"])
-def test_the_dashboard_reads_eleven_queries_whatever_the_data(cast_a, role):
+def test_the_dashboard_reads_five_queries_whatever_the_data(cast_a, role):
     with workspace_context(cast_a.workspace):
         partnership = make_partnership(cast_a)
         _grow(cast_a, partnership, 1)
@@ -191,10 +191,10 @@ def test_the_dashboard_reads_eleven_queries_whatever_the_data(cast_a, role):
         _grow(cast_a, partnership, 6)
     many = _count(cast_a.client(role), path)
     assert few == many
-    # user, memberships, tenant setting (a round trip each), the page's seven reads (one
-    # round trip), the two aggregates (one round trip); + the test's savepoint and its
-    # release (ATOMIC_REQUESTS inside the test transaction).
-    assert many == 3 + 7 + 1 + 2
+    # user, memberships, tenant setting, the page's reads, the two aggregates (one round
+    # trip each); + the test's savepoint and its release (ATOMIC_REQUESTS inside the test
+    # transaction).
+    assert many == 5 + 2
 
 
 def test_the_portfolio_reads_at_most_15_queries_whatever_the_data(cast_a):

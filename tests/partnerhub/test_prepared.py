@@ -1,19 +1,18 @@
-"""partnerhub.prepared: instances from constant SQL are the ORM's instances, and a batch
-of prepared statements answers what each statement answers alone, in one round trip."""
+"""partnerhub.prepared: instances made from constant SQL's rows, and from their JSON, are
+the ORM's instances."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.models import signals
-from django.test.utils import CaptureQueriesContext
 
 from goals.models import Milestone, SharedGoal
 from impact.models import Indicator
-from partnerhub.models import ActivityEvent, ApiKey, Membership, User, Workspace
-from partnerhub.prepared import ModelColumns, PreparingCursor, prepared_results
+from partnerhub.models import ActivityEvent, ApiKey, EventAction, Membership, User, Workspace
+from partnerhub.prepared import ModelColumns, load_json
 from partnerhub.tenancy import workspace_context
 from partners.models import Partnership
 from tests.goals.helpers import make_goal, make_milestone
@@ -84,42 +83,60 @@ def test_a_model_whose_init_is_listened_to_goes_through_from_db(rows_of_every_mo
     assert made and heard == made
 
 
-def test_prepared_results_answer_each_statement_in_one_pipeline(rows_of_every_model, monkeypatch):
-    workspace = rows_of_every_model.workspace
-    statements = (
-        "SELECT id, slug FROM partnerhub_workspace WHERE id = %(workspace)s",
-        "SELECT count(*) FROM partners_partnership WHERE workspace_id = %(workspace)s",
-        "SELECT %(word)s::text, %(workspace)s::bigint + 1",
-    )
-    params = {"workspace": workspace.pk, "word": "two  spaces"}
-    pipelined: list[bool] = []
-    execute = PreparingCursor.execute
-
-    def recording(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def]
-        pipelined.append(self.connection._pipeline is not None)
-        return execute(self, query, params, **kwargs)
-
-    monkeypatch.setattr(PreparingCursor, "execute", recording)
-    with workspace_context(workspace), CaptureQueriesContext(connection) as captured:
-        answers = prepared_results(statements, params)
-        again = prepared_results(statements, params)
-        alone = []
-        for sql in statements:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                alone.append(cursor.fetchall())
-    expected = [[(workspace.pk, workspace.slug)], [(1,)], [("two  spaces", workspace.pk + 1)]]
-    assert answers == again == alone == expected
-    assert pipelined == [True] * 6
-    # Each statement is a query of the log, with its parameters.
-    logged = [q["sql"] for q in captured.captured_queries][:6]
-    assert logged[0] == f"SELECT id, slug FROM partnerhub_workspace WHERE id = {workspace.pk}"
-    assert logged[2] == f"SELECT 'two  spaces'::text, {workspace.pk}::bigint + 1"
+def _json_rows(columns: ModelColumns, table_alias: str) -> list[list[Any]]:
+    model = columns.model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ({columns.json_sql})::text FROM {model._meta.db_table} {table_alias} "
+            f"ORDER BY {table_alias}.{model._meta.pk.column}"
+        )
+        return [load_json(row[0]) for row in cursor.fetchall()]
 
 
-def test_a_failing_statement_fails_the_batch_as_a_database_error(cast_a):
-    with workspace_context(cast_a.workspace):
-        with pytest.raises(DatabaseError), transaction.atomic():
-            prepared_results(("SELECT 1", "SELECT no_such_column FROM partnerhub_workspace"), {})
-        # The connection is usable afterwards (the savepoint rolled back).
-        assert prepared_results(("SELECT 2",), {}) == [[(2,)]]
+def test_an_instance_from_json_is_the_orms_instance(rows_of_every_model):
+    """Dates, date-times (in the connection's zone), decimals (their scale kept), JSON
+    fields (decoded), texts, numbers, booleans and nulls come back as the ORM's."""
+    with workspace_context(rows_of_every_model.workspace):
+        ActivityEvent.objects.create(
+            workspace=rows_of_every_model.workspace,
+            actor_label="An import",
+            action=EventAction.UPDATE,
+            object_type="partnerhub.unknown",
+            object_id=1,
+            object_repr="x",
+            changes={"title": ["a “b”", "<c>"], "n": [1, 2.5, None, 12345678901234567890123]},
+        )
+        Indicator.objects.update(baseline_value="0.1250", target_value="1000000.0000")
+        for model in (*MODELS, ApiKey):
+            columns = ModelColumns(model, "t")
+            orm = {obj.pk: obj for obj in model._default_manager.all()}
+            rows = _json_rows(columns, "t")
+            assert len(rows) == len(orm), model
+            for row in rows:
+                made = columns.instance_from_json(row)
+                assert _state(made) == _state(orm[made.pk]), model
+        indicator = ModelColumns(Indicator, "t").instance_from_json(
+            _json_rows(ModelColumns(Indicator, "t"), "t")[0]
+        )
+    assert str(indicator.baseline_value) == "0.1250"
+    assert indicator.created_at.tzinfo is not None
+
+
+def test_fields_json_cannot_carry_are_refused():
+    from django.db import models
+
+    class Stored(models.Model):
+        document = models.FileField()
+
+        class Meta:
+            app_label = "partnerhub"
+            managed = False
+
+    with pytest.raises(TypeError, match="is not read from JSON"):
+        _ = ModelColumns(Stored, "s").json_sql
+
+
+def test_json_is_decoded_as_the_orm_decodes_it():
+    assert load_json(None) is None
+    assert load_json('[1, "x"]') == [1, "x"]
+    assert load_json("[123456789012345678901234567890]") == [123456789012345678901234567890]

@@ -97,6 +97,11 @@ def _date(value: Any, fmt: str) -> str:
 
 
 def _escaped(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _escape_text(value)
+    if kind is SafeString:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):

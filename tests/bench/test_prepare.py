@@ -106,10 +106,11 @@ def prepare() -> dict[str, Any]:
 
 
 def client_with(cookie: str) -> Client:
-    name, value = cookie.split("=", 1)
-    assert name == settings.SESSION_COOKIE_NAME
+    cookies = dict(part.split("=", 1) for part in cookie.split("; "))
+    assert list(cookies) == [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME]
     client = Client()
-    client.cookies[name] = value
+    for name, value in cookies.items():
+        client.cookies[name] = value
     return client
 
 
@@ -147,6 +148,8 @@ def test_sessions_open_the_measured_pages(bench_data):
     )
     assert dashboard.status_code == 200
     assert bench_data["large"].name in dashboard.content.decode()
+    # A signed-in browser's request: its CSRF cookie is kept, not replaced.
+    assert settings.CSRF_COOKIE_NAME not in dashboard.cookies
     assert coordinator.get(f"/w/{slug}/portfolio/").status_code == 200
 
     partner = client_with(document["sessions"]["partner"]["cookie"])

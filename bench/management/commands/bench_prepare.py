@@ -8,7 +8,8 @@ creates are valid there. Prints one JSON document:
   earlier keys of the suite are revoked;
 - ``sessions``: a session cookie for the coordinator of bench-00 (the dashboard and the
   portfolio) and for the partner whose organization is Responsible or Accountable for the
-  most open milestones (My work), made as a login makes them;
+  most open milestones (My work), made as a login makes them, each with the CSRF cookie a
+  signed-in browser holds;
 - ``dashboard_partnership``: the bench-00 partnership with the most indicators;
 - ``post_targets``: (indicator, period, organization) of every reporting organization of
   bench-00 for the open period (the one holding ANCHOR_DATE), for the POST target, taking
@@ -30,7 +31,9 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from bench.scale import ANCHOR_DATE, LARGE_WORKSPACE_SLUG, SCALES, coordinator_email
 from goals.models import MilestoneStatus
@@ -46,7 +49,10 @@ MAX_POST_TARGETS = 2_000
 
 
 def session_cookie(user: User) -> str:
-    """A ``Cookie`` header value for a session of ``user``, stored like a login's."""
+    """A ``Cookie`` header value for a session of ``user``, stored like a login's, with
+    the CSRF cookie a browser holds from then on (the login form set it): pages are
+    measured as a signed-in browser asks for them, not as a first visit that is given a
+    new CSRF secret each time."""
     engine = import_module(settings.SESSION_ENGINE)
     session = engine.SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -54,7 +60,11 @@ def session_cookie(user: User) -> str:
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={csrf_secret}"
+    )
 
 
 def fresh_keys(workspace: Workspace) -> dict[str, str]:

@@ -20,6 +20,12 @@ SELECT format(
     :'owner_role', :'owner_password'
 ) \gexec
 
+-- The owner may also force a checkpoint (PostgreSQL 15 and later): the benchmark's data
+-- generation ends with one, so that writing its rows to disk does not overlap what the
+-- benchmark measures next.
+SELECT format('GRANT pg_checkpoint TO %I', :'owner_role')
+WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') \gexec
+
 SELECT format('CREATE ROLE %I LOGIN', :'app_role')
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_role') \gexec
 SELECT format(

@@ -11,6 +11,7 @@ Transactional: the generator connects as the owner role, commits, and vacuums.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from io import StringIO
 
@@ -23,7 +24,14 @@ from django.urls import reverse
 
 import goals.services as goal_services
 from bench.scale import ANCHOR_DATE, SCALES, SEED, Scale, coordinator_email, partner_email
-from bench.seed import SeedRefused, check_rls_forced, clear_marker, read_marker, seed_bench
+from bench.seed import (
+    SeedRefused,
+    check_rls_forced,
+    checkpoint,
+    clear_marker,
+    read_marker,
+    seed_bench,
+)
 from bench.seed_plan import (
     UNUSABLE_PASSWORD,
     build_plan,
@@ -140,6 +148,26 @@ def checksum() -> str:
 
 
 # --- The rows ---------------------------------------------------------------------------
+
+
+def _checkpoints_forced() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT checkpoints_req FROM pg_stat_bgwriter")
+        return int(cursor.fetchone()[0])
+
+
+def test_generation_ends_with_a_checkpoint_when_the_owner_may():
+    """scripts/pg_roles.sql lets the owner force one (pg_checkpoint): the rows reach the
+    disk before anything is measured. The application role may not, and is told so."""
+    before = _checkpoints_forced()
+    result = seed()
+    assert "checkpoint" in result.steps
+    for _ in range(50):  # the checkpointer's counters may reach the view a moment later
+        if _checkpoints_forced() > before:
+            break
+        time.sleep(0.1)
+    assert _checkpoints_forced() > before
+    assert checkpoint() is False  # as the application role: nothing forced, no error
 
 
 def test_generates_the_scale_under_row_level_security():

@@ -109,6 +109,29 @@ def _escaped(value: Any) -> str:
     return _escape_text(str(value))
 
 
+def _label(instance: Any, field_name: str) -> str:
+    """``instance.get_<field>_display()``: the label of the field's value, from a table
+    made once per model, field and language (Django looks the choices up on every call)."""
+    value = getattr(instance, field_name)
+    labels = _choice_labels(type(instance), field_name, get_language() or settings.LANGUAGE_CODE)
+    return labels.get(value, str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_labels(model: type[Any], field_name: str, language: str) -> dict[Any, str]:
+    field = model._meta.get_field(field_name)
+    return {value: str(label) for value, label in field.flatchoices}
+
+
+def _number(value: Any) -> str:
+    """``{{ value }}`` of a number (``localize``): an integer is its plain text when no
+    thousand separator is used, which ``localize`` works out through several format
+    lookups a call."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return str(localize(value))
+
+
 def _html(template: str, *args: Any) -> SafeString:
     return SafeString(template.format(*[_escaped(arg) for arg in args]))
 
@@ -164,7 +187,7 @@ def indicator_row_html(line: IndicatorLine, url_of: Callable[[int], str] | None)
         progress.status,
         progress.status_label,
         progress.reason,
-        localize(line.row.owed),
+        _number(line.row.owed),
     )
 
 
@@ -192,7 +215,7 @@ class ActivityRow:
             _DATE_FORMATS["c"](created),
             _DATE_FORMATS["j M Y H:i"](created),
             self.actor,
-            event.get_action_display().lower(),
+            _label(event, "action").lower(),
             target,
         )
 
@@ -210,11 +233,11 @@ def goal_row_html(goal: SharedGoal, url_of: Callable[[int], str]) -> SafeString:
         url_of(goal.pk),
         goal.title,
         goal.status,
-        goal.get_status_display(),
+        _label(goal, "status"),
         goal.status_reason or "—",
         _date(goal.target_date, "j M Y") or "—",
-        localize(goal.milestones_done),  # type: ignore[attr-defined]
-        localize(goal.milestone_count),  # type: ignore[attr-defined]
+        _number(goal.milestones_done),  # type: ignore[attr-defined]
+        _number(goal.milestone_count),  # type: ignore[attr-defined]
     )
 
 
@@ -234,8 +257,8 @@ def milestone_row_html(milestone: Milestone, url_of: Callable[[int], str]) -> Sa
         goal.title if goal is not None else "",
         _date(milestone.due_date, "Y-m-d"),
         _date(milestone.due_date, "j M Y"),
-        milestone.get_status_display(),
-        localize(milestone.percent_complete),
+        _label(milestone, "status"),
+        _number(milestone.percent_complete),
     )
 
 
@@ -376,8 +399,8 @@ class DashboardContent:
             links.detail,
             partnership.name,
             partnership.name,
-            partnership.get_model_display(),
-            partnership.get_status_display(),
+            _label(partnership, "model"),
+            _label(partnership, "status"),
             _date(self.dashboard.today, "j M Y"),
             SafeString(about),
         )
@@ -387,24 +410,24 @@ class DashboardContent:
         counts = dashboard.goal_counts
         goals = _html(
             "{}{}",
-            localize(len(dashboard.goals)),
+            _number(len(dashboard.goals)),
             _html(
                 " ({})",
                 SafeString(
-                    ", ".join(_html("{} {}", localize(n), label.lower()) for label, n in counts)
+                    ", ".join(_html("{} {}", _number(n), label.lower()) for label, n in counts)
                 ),
             )
             if counts
             else "",
         )
         review = (
-            _html(' · <a href="{}?partnership={}">Review them</a>', links.review, localize(pk))
+            _html(' · <a href="{}?partnership={}">Review them</a>', links.review, _number(pk))
             if links.review
             else ""
         )
         if links.missing:
             owed_link = _html(
-                ' · <a href="{}?partnership={}">See who owes what</a>', links.missing, localize(pk)
+                ' · <a href="{}?partnership={}">See who owes what</a>', links.missing, _number(pk)
             )
         elif links.figures:
             owed_link = _html(' · <a href="{}">Enter your figures</a>', links.figures)
@@ -412,25 +435,25 @@ class DashboardContent:
             owed_link = ""
         facts = (
             ("Shared goals", goals),
-            ("Milestones overdue", localize(len(dashboard.overdue_milestones))),
+            ("Milestones overdue", _number(len(dashboard.overdue_milestones))),
             (
                 f"Milestones due in the next {UPCOMING_DAYS} days",
-                localize(len(dashboard.upcoming_milestones)),
+                _number(len(dashboard.upcoming_milestones)),
             ),
             (
                 "Indicators needing data",
                 _html(
                     "{} of {}",
-                    localize(dashboard.indicators_needing_data),
-                    localize(len(dashboard.indicators)),
+                    _number(dashboard.indicators_needing_data),
+                    _number(len(dashboard.indicators)),
                 ),
             ),
-            ("Figures waiting for review", _html("{}{}", localize(dashboard.waiting), review)),
+            ("Figures waiting for review", _html("{}{}", _number(dashboard.waiting), review)),
             (
                 "Figures owed for closed periods"
                 if self.sees_all
                 else "Figures your organization owes",
-                _html("{}{}", localize(dashboard.owed), owed_link),
+                _html("{}{}", _number(dashboard.owed), owed_link),
             ),
         )
         return _section(
@@ -464,7 +487,7 @@ class DashboardContent:
         parts = []
         for heading, rows, caption_id, empty in self.milestone_groups:
             parts.append(
-                _html('\n  <h3 id="{}">{} ({})</h3>\n  ', caption_id, heading, localize(len(rows)))
+                _html('\n  <h3 id="{}">{} ({})</h3>\n  ', caption_id, heading, _number(len(rows)))
             )
             if rows:
                 parts.append(
@@ -554,18 +577,30 @@ def _table(
     labelled_by: str,
     css_class: str,
     caption: str | None,
-    columns: Iterable[str],
+    columns: tuple[str, ...],
     rows: Iterable[str],
 ) -> SafeString:
     """A scrollable region holding a table: its caption (the region's label, else the
     heading ``labelled_by`` names), column headers and rows."""
+    return SafeString(
+        _table_head(labelled_by, css_class, caption, columns)
+        + "".join("\n        " + row for row in rows)
+        + "\n      </tbody>\n    </table>\n  </div>"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _table_head(
+    labelled_by: str, css_class: str, caption: str | None, columns: tuple[str, ...]
+) -> str:
+    """Everything of ``_table`` before its rows: the same few texts on every page,
+    escaped once per process."""
     return _html(
         '<div class="table-wrap" role="region" aria-labelledby="{}" tabindex="0">\n'
         '    <table class="{}">{}\n      <thead>\n        <tr>{}\n        </tr>\n'
-        "      </thead>\n      <tbody>{}\n      </tbody>\n    </table>\n  </div>",
+        "      </thead>\n      <tbody>",
         labelled_by,
         css_class,
         _html('\n      <caption id="{}">{}</caption>', labelled_by, caption) if caption else "",
         SafeString("".join(_html('\n          <th scope="col">{}</th>', c) for c in columns)),
-        SafeString("".join("\n        " + row for row in rows)),
     )

@@ -87,3 +87,36 @@ def test_an_empty_dashboard_is_the_templates(cast_a, role):
         "No commitments recorded yet.",
     ):
         assert empty in main
+
+
+@pytest.mark.parametrize("separator", [False, True])
+def test_numbers_are_written_as_localize_writes_them(settings, separator):
+    from decimal import Decimal
+
+    from django.utils.formats import localize
+
+    from impact.dashboard_html import _number
+
+    settings.USE_THOUSAND_SEPARATOR = separator
+    for value in (0, 7, 1234567, -12, Decimal("1234.50"), 12.5):
+        assert _number(value) == str(localize(value)), value
+
+
+def test_choice_labels_are_get_display():
+    from goals.models import Milestone
+    from impact.dashboard_html import _label
+    from partnerhub.models import ActivityEvent
+    from partners.models import Partnership
+
+    for model, field in (
+        (SharedGoal, "status"),
+        (Milestone, "status"),
+        (ActivityEvent, "action"),
+        (Partnership, "model"),
+        (Partnership, "status"),
+    ):
+        values = [value for value, _ in model._meta.get_field(field).flatchoices]
+        assert values, (model, field)
+        for value in [*values, "no-such-choice"]:
+            instance = model(**{field: value})
+            assert _label(instance, field) == getattr(instance, f"get_{field}_display")()

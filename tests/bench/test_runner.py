@@ -344,3 +344,45 @@ def test_targets_carry_the_credentials_each_one_needs(tmp_path):
 def test_too_few_open_period_targets_for_eight_connections_is_broken(tmp_path):
     with pytest.raises(runner.BenchBroken, match="at least 16"):
         runner.build_targets(_prepared(targets=15), targets_file=tmp_path / "t.txt")
+
+
+def test_settle_waits_for_the_requests_wrk_left_behind():
+    """A server still busy with slow answers (what wrk leaves when it stops) answers E0
+    late: settle asks again until both workers answer at once, then returns."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    busy_until = time.monotonic() + 0.6
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            time.sleep(max(0.0, busy_until - time.monotonic()))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        rounds = runner.settle(server.server_address[1], limit=10)
+        waited = time.monotonic() - started
+    finally:
+        server.shutdown()
+    assert rounds >= 2 and waited >= 0.5
+    assert set(seen) == {runner.E0_PATH} and len(seen) == rounds * runner.WORKERS
+    # Idle from the start: one round.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert runner.settle(server.server_address[1], limit=10) == 1
+    finally:
+        server.shutdown()
